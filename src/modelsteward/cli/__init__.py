@@ -1,0 +1,46 @@
+"""The ``steward`` command. Thin: it parses, calls the library and formats.
+
+Every :class:`~modelsteward.errors.StewardError` becomes one line ``error: ...`` on
+stderr and exit status 2; no traceback reaches the user. Usage mistakes are reported
+by Typer, also with exit status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from modelsteward.cli._app import app
+from modelsteward.errors import StewardError
+
+__all__ = ["app", "main", "run"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI with ``argv`` and return its exit status."""
+    _register_commands()
+    try:
+        app(args=argv, prog_name="steward", standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    except StewardError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+def run() -> None:
+    """Console-script entry point: exit with :func:`main`'s status."""
+    sys.exit(main())
+
+
+def _register_commands() -> None:
+    """Import the command modules; each registers itself on :data:`app`."""
+    # One import per command module, kept here so `import modelsteward.cli` stays cheap.
+    from modelsteward.cli import _version  # noqa: F401
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()
