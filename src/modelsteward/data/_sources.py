@@ -160,7 +160,7 @@ def _open_path(path: Path, label: str) -> TableSource:
 
 def _read_csv(path: Path, label: str) -> pa.Table:
     try:
-        return pacsv.read_csv(path)
+        table = pacsv.read_csv(path)
     except pa.ArrowInvalid as exc:
         message = str(exc)
         if "UTF8" in message or "UTF-8" in message:
@@ -170,6 +170,14 @@ def _read_csv(path: Path, label: str) -> pa.Table:
         if "Empty CSV file" in message:
             raise DataReadError(f"{label}: the file is empty") from exc
         raise DataReadError(f"{label}: cannot parse as CSV: {message}") from exc
+    # Arrow reads text that is not valid UTF-8 as binary rather than failing.
+    for field in table.schema:
+        if pa.types.is_binary(field.type) or pa.types.is_large_binary(field.type):
+            raise DataReadError(
+                f"{label}: column {field.name!r} is not UTF-8 encoded text; "
+                "re-save the file as UTF-8"
+            )
+    return table
 
 
 def _read_jsonl(path: Path, label: str) -> tuple[pa.Table, dict[str, str]]:

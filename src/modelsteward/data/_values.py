@@ -43,8 +43,10 @@ def numeric_values(column: pa.ChunkedArray | pa.Array) -> NumericValues:
     """Finite float64 values of a numeric, boolean or temporal column."""
     nulls = int(column.null_count)
     if pa.types.is_temporal(column.type):
-        column = pc.cast(column, pa.int64()) if not pa.types.is_date(column.type) else (
-            pc.cast(pc.cast(column, pa.date32()), pa.int32())
+        column = (
+            pc.cast(column, pa.int64())
+            if not pa.types.is_date(column.type)
+            else (pc.cast(pc.cast(column, pa.date32()), pa.int32()))
         )
     if nulls:
         column = pc.drop_null(column)
