@@ -15,9 +15,12 @@ __all__ = ["CategoryCounts", "NumericValues", "category_counts", "numeric_values
 class NumericValues:
     """Finite values of a numeric column plus counts of what was left out.
 
-    >>> v = numeric_values(pa.chunked_array([[1.0, None, float("inf"), 3.0]]))
+    ``nulls`` counts missing values (Arrow nulls and NaN, as pandas sees both);
+    ``non_finite`` counts infinities.
+
+    >>> v = numeric_values(pa.chunked_array([[1.0, None, float("inf"), float("nan"), 3.0]]))
     >>> v.values.tolist(), v.nulls, v.non_finite
-    ([1.0, 3.0], 1, 1)
+    ([1.0, 3.0], 2, 1)
     """
 
     values: np.ndarray
@@ -55,10 +58,11 @@ def numeric_values(column: pa.ChunkedArray | pa.Array) -> NumericValues:
     else:
         array = np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.float64)
     finite = np.isfinite(array)
-    non_finite = int(array.size - np.count_nonzero(finite))
-    if non_finite:
-        array = array[finite]
-    return NumericValues(values=array, nulls=nulls, non_finite=non_finite)
+    dropped = int(array.size - np.count_nonzero(finite))
+    if dropped:
+        nan = int(np.count_nonzero(np.isnan(array)))
+        return NumericValues(values=array[finite], nulls=nulls + nan, non_finite=dropped - nan)
+    return NumericValues(values=array, nulls=nulls, non_finite=0)
 
 
 def category_counts(column: pa.ChunkedArray | pa.Array) -> CategoryCounts:
