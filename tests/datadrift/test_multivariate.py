@@ -15,8 +15,8 @@ def _correlated(n: int, rho: float, rng: np.random.Generator) -> pa.Table:
 
 def test_correlation_change_is_caught_only_by_multivariate_views() -> None:
     rng = np.random.default_rng(0)
-    ref = _correlated(4000, 0.0, rng)
-    cur = _correlated(4000, 0.9, rng)
+    ref = _correlated(2500, 0.0, rng)
+    cur = _correlated(2500, 0.9, rng)
     report = drift(ref, cur)
     assert report.drifted_columns == []  # the marginals did not move
     multivariate = report.to_dict()["multivariate"]
@@ -28,7 +28,7 @@ def test_correlation_change_is_caught_only_by_multivariate_views() -> None:
 
 def test_no_drift_keeps_both_views_quiet() -> None:
     rng = np.random.default_rng(1)
-    report = drift(_correlated(4000, 0.5, rng), _correlated(4000, 0.5, rng))
+    report = drift(_correlated(2500, 0.5, rng), _correlated(2500, 0.5, rng))
     multivariate = report.to_dict()["multivariate"]
     assert multivariate["domain_classifier"]["drifted"] is False
     assert 0.4 < multivariate["domain_classifier"]["auc"] < 0.56

@@ -78,7 +78,7 @@ def drift(
     >>> cur = pa.table({"x": rng.normal(0.3, 1, 5000), "c": rng.choice(["a", "b"], 5000)})
     >>> report = drift(ref, cur, multivariate=False)
     >>> [(c.name, c.method, c.drifted) for c in report.columns]
-    [('x', 'ks', True), ('c', 'ztest', False)]
+    [('x', 'ks', True), ('c', 'chisquare', False)]
     >>> report.drift_share
     0.5
     """
