@@ -1,0 +1,23 @@
+"""ORM tables, one module per aggregate. Private: repositories translate to domain objects."""
+
+from __future__ import annotations
+
+from modelsteward.store._orm._alerts import AlertRow
+from modelsteward.store._orm._base import Base
+from modelsteward.store._orm._evaluations import EvaluationRow
+from modelsteward.store._orm._events import LabelRow, PredictionRow
+from modelsteward.store._orm._keys import ApiKeyRow
+from modelsteward.store._orm._models import ModelRow, ModelVersionRow
+from modelsteward.store._orm._profiles import FeatureProfileRow
+
+__all__ = [
+    "AlertRow",
+    "ApiKeyRow",
+    "Base",
+    "EvaluationRow",
+    "FeatureProfileRow",
+    "LabelRow",
+    "ModelRow",
+    "ModelVersionRow",
+    "PredictionRow",
+]

@@ -1,0 +1,77 @@
+"""Checks every ingest path applies (server JSON, Arrow bodies, the in-process SDK)."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+from modelsteward.store._domain import LabelRecord, PredictionRecord
+from modelsteward.store._errors import BatchError
+
+__all__ = ["check_labels", "check_predictions"]
+
+_MAX_TEXT = 200
+
+
+def _text_error(value: Any, field: str) -> str | None:
+    if value is None:
+        return None if field != "id" else "is missing"
+    if not isinstance(value, str):
+        return f"must be a string, got {type(value).__name__}"
+    if not value or len(value) > _MAX_TEXT:
+        return f"must be 1-{_MAX_TEXT} characters long, got {len(value)}"
+    return None
+
+
+def _row_errors(r: PredictionRecord) -> list[tuple[str, str]]:
+    errs: list[tuple[str, str]] = []
+    for field in ("id", "version", "segment"):
+        msg = _text_error(getattr(r, field), field)
+        if msg:
+            errs.append((field, msg))
+    if not isinstance(r.timestamp, datetime) or r.timestamp.tzinfo is None:
+        errs.append(("timestamp", "must be a timezone-aware datetime"))
+    if r.latency_ms is not None and (
+        isinstance(r.latency_ms, bool)
+        or not isinstance(r.latency_ms, int | float)
+        or not math.isfinite(r.latency_ms)
+        or r.latency_ms < 0
+    ):
+        errs.append(("latency_ms", f"must be a finite number >= 0, got {r.latency_ms!r}"))
+    if r.features is not None and not isinstance(r.features, dict):
+        errs.append(("features", "must be an object mapping feature name to value"))
+    return errs
+
+
+def check_predictions(records: list[PredictionRecord]) -> None:
+    """Raise :class:`BatchError` listing every bad row; nothing is stored then."""
+    errors = [
+        {"row": i, "field": field, "error": msg}
+        for i, r in enumerate(records)
+        for field, msg in _row_errors(r)
+    ]
+    if errors:
+        first = errors[0]
+        raise BatchError(
+            f"{len(errors)} invalid value(s) in the batch; first at row {first['row']}, "
+            f"field {first['field']!r}: {first['error']}. Nothing was stored.",
+            errors,
+        )
+
+
+def check_labels(records: list[LabelRecord]) -> None:
+    errors = []
+    for i, r in enumerate(records):
+        msg = _text_error(r.id, "id")
+        if msg:
+            errors.append({"row": i, "field": "id", "error": msg})
+        if r.timestamp is not None and r.timestamp.tzinfo is None:
+            errors.append({"row": i, "field": "timestamp", "error": "must be timezone-aware"})
+    if errors:
+        first = errors[0]
+        raise BatchError(
+            f"{len(errors)} invalid value(s) in the label batch; first at row {first['row']}: "
+            f"{first['field']} {first['error']}. Nothing was stored.",
+            errors,
+        )

@@ -1,0 +1,3 @@
+"""pytest: the Alembic scripts run only inside Alembic, so doctest collection skips them."""
+
+collect_ignore_glob = ["migrations/*"]
