@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ from scipy.spatial.distance import jensenshannon as scipy_jensenshannon
 
 from modelsteward.errors import ParameterError
 from modelsteward.stats import (
+    TestResult,
     hellinger,
     hellinger_numeric,
     histogram_counts,
@@ -127,8 +129,8 @@ def test_distances_are_bounded_symmetric_and_zero_on_identical(
 @pytest.mark.parametrize("bins", [2, 10])
 def test_numeric_variants_bin_on_reference_quantiles(
     pair: Pair,
-    numeric,  # type: ignore[no-untyped-def]
-    binned,  # type: ignore[no-untyped-def]
+    numeric: Callable[..., TestResult],
+    binned: Callable[..., TestResult],
     bins: int,
 ) -> None:
     ref, cur = pair
@@ -151,7 +153,7 @@ BINNED = [psi, jensenshannon, hellinger, total_variation]
 
 
 @pytest.mark.parametrize("func", BINNED)
-def test_length_mismatch_is_rejected(func) -> None:  # type: ignore[no-untyped-def]
+def test_length_mismatch_is_rejected(func: Callable[..., TestResult]) -> None:
     with pytest.raises(ParameterError) as info:
         func([1, 2, 3], [1, 2])
     assert str(info.value) == (
@@ -161,13 +163,13 @@ def test_length_mismatch_is_rejected(func) -> None:  # type: ignore[no-untyped-d
 
 
 @pytest.mark.parametrize("func", BINNED)
-def test_negative_counts_are_rejected(func) -> None:  # type: ignore[no-untyped-def]
+def test_negative_counts_are_rejected(func: Callable[..., TestResult]) -> None:
     with pytest.raises(ParameterError, match=r"'current_counts'.*>= 0. Got -1.0 instead"):
         func([1, 2], [3, -1])
 
 
 @pytest.mark.parametrize("func", BINNED)
-def test_empty_or_all_zero_counts_are_rejected(func) -> None:  # type: ignore[no-untyped-def]
+def test_empty_or_all_zero_counts_are_rejected(func: Callable[..., TestResult]) -> None:
     with pytest.raises(ParameterError, match=r"at least one bin"):
         func([], [])
     with pytest.raises(ParameterError, match=r"'reference_counts'.*positive total"):
@@ -183,6 +185,6 @@ def test_numeric_bins_message() -> None:
 
 
 @pytest.mark.parametrize("func", [psi_numeric, jensenshannon_numeric, hellinger_numeric])
-def test_numeric_variants_reject_empty_samples(func) -> None:  # type: ignore[no-untyped-def]
+def test_numeric_variants_reject_empty_samples(func: Callable[..., TestResult]) -> None:
     with pytest.raises(ParameterError, match=rf"'current' parameter of {func.__name__}"):
         func([1.0, 2.0], [])

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from hypothesis.extra.numpy import arrays
 
 from modelsteward.errors import ParameterError
 from modelsteward.stats import (
+    TestResult,
     anderson_ksamp,
     cramer_von_mises,
     energy_normed,
@@ -195,31 +197,31 @@ ALL = [ks_test, wasserstein_normed, energy_normed, anderson_ksamp, cramer_von_mi
 
 
 @pytest.mark.parametrize("func", ALL)
-def test_empty_sample_is_rejected(func) -> None:  # type: ignore[no-untyped-def]
+def test_empty_sample_is_rejected(func: Callable[..., TestResult]) -> None:
     with pytest.raises(ParameterError, match=rf"'current' parameter of {func.__name__}.*empty"):
         func([1.0, 2.0, 3.0], [])
 
 
 @pytest.mark.parametrize("func", ALL)
-def test_non_finite_values_are_rejected(func) -> None:  # type: ignore[no-untyped-def]
+def test_non_finite_values_are_rejected(func: Callable[..., TestResult]) -> None:
     with pytest.raises(ParameterError, match=r"'reference'.*finite.*Got 1 non-finite"):
         func([1.0, np.nan, 3.0], [1.0, 2.0])
 
 
 @pytest.mark.parametrize("func", ALL)
-def test_two_dimensional_input_is_rejected(func) -> None:  # type: ignore[no-untyped-def]
+def test_two_dimensional_input_is_rejected(func: Callable[..., TestResult]) -> None:
     with pytest.raises(ParameterError, match=r"1-D.*shape \(2, 2\)"):
         func(np.ones((2, 2)), [1.0, 2.0])
 
 
 @pytest.mark.parametrize("func", [wasserstein_normed, energy_normed])
-def test_normed_distances_need_two_reference_values(func) -> None:  # type: ignore[no-untyped-def]
+def test_normed_distances_need_two_reference_values(func: Callable[..., TestResult]) -> None:
     with pytest.raises(ParameterError, match=r"at least 2 values. Got an array of length 1"):
         func([1.0], [1.0, 2.0])
 
 
 @pytest.mark.parametrize("func", [ks_test, wasserstein_normed, energy_normed])
-def test_assume_sorted_is_checked(func) -> None:  # type: ignore[no-untyped-def]
+def test_assume_sorted_is_checked(func: Callable[..., TestResult]) -> None:
     with pytest.raises(ParameterError, match=r"'current'.*sorted ascending"):
         func([1.0, 2.0], [3.0, 1.0], assume_sorted=True)
 

@@ -61,8 +61,10 @@ def benjamini_hochberg(p_values: ArrayLike) -> FloatArray:
     p = _p_values(p_values, "benjamini_hochberg")
     m = p.size
     order = np.argsort(p, kind="stable")
-    scaled = p[order] * m / np.arange(1, m + 1)
-    adjusted = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
+    ranked = p[order]
+    scaled = ranked * m / np.arange(1, m + 1)
+    # ``p * m / m`` can round below ``p``; adjusted values are never below the raw ones.
+    adjusted = np.clip(np.minimum.accumulate(scaled[::-1])[::-1], ranked, 1.0)
     out: FloatArray = np.empty(m)
     out[order] = adjusted
     return out
