@@ -272,3 +272,14 @@ def test_progress_callback_counts_columns() -> None:
     seen: list[tuple[int, int]] = []
     drift(ref, cur, multivariate=False, progress=lambda d, t: seen.append((d, t)))
     assert seen[0] == (0, 3) and seen[-1] == (3, 3)
+
+
+def test_html_report_and_notebook_fragment(tmp_path: Path) -> None:
+    ref, cur = _tables(n=400, shift=0.5)
+    report = drift(ref, cur)
+    path = report.save_html(tmp_path / "r.html")
+    page = path.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") or page.lstrip().lower().startswith("<!doctype html>")
+    assert "ks" in page and ">x<" in page
+    fragment = report._repr_html_()
+    assert "x" in fragment and "<script" not in fragment.lower()

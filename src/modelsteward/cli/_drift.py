@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -13,8 +13,10 @@ from rich.table import Table
 
 from modelsteward.cli._app import app
 from modelsteward.cli._progress import progress_bar
-from modelsteward.datadrift import DriftReport, drift
 from modelsteward.errors import ParameterError
+
+if TYPE_CHECKING:
+    from modelsteward.datadrift import DriftReport
 
 __all__ = ["drift_command", "parse_pairs"]
 
@@ -64,6 +66,8 @@ def drift_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Compare the distribution of every column of CURRENT with REFERENCE."""
+    from modelsteward.datadrift import drift  # imported here so `steward --help` starts fast
+
     with progress_bar("comparing columns", quiet=quiet) as update:
         report = drift(
             reference,
@@ -105,8 +109,13 @@ def _emit(report: DriftReport, format: Format, output: Path | None) -> None:
         if output is not None:
             Console(file=sys.stderr).print(f"report written to {output}")
     else:
-        console = Console(file=output.open("w", encoding="utf-8")) if output else Console()
-        _print_text(report, console)
+        # Off a terminal, Rich would wrap at 80 columns; a wide table reads better in files.
+        if output is not None:
+            with output.open("w", encoding="utf-8") as handle:
+                _print_text(report, Console(file=handle, width=160))
+        else:
+            console = Console()
+            _print_text(report, console if console.is_terminal else Console(width=160))
 
 
 def _write(text: str, output: Path | None) -> None:

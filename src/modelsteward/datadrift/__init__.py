@@ -7,12 +7,7 @@ The front door is :func:`modelsteward.drift` (this package's :func:`drift`); it 
 
 from modelsteward.datadrift._engine import drift
 from modelsteward.datadrift._methods import METHODS, Method, get_method
-from modelsteward.datadrift._report import (
-    ColumnDrift,
-    ColumnQuality,
-    DriftReport,
-    register_html_renderer,
-)
+from modelsteward.datadrift._report import ColumnDrift, ColumnQuality, DriftReport
 from modelsteward.datadrift._rule import DecisionRule
 
 __all__ = [
@@ -24,5 +19,4 @@ __all__ = [
     "Method",
     "drift",
     "get_method",
-    "register_html_renderer",
 ]

@@ -55,7 +55,7 @@ def drift(
     columns: Sequence[str] | None = None,
     bins: int = 10,
     multivariate: bool = True,
-    sample_size: int = 5000,
+    sample_size: int = 2500,
     seed: int = 0,
     progress: Progress | None = None,
     workers: int | None = None,

@@ -4,25 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ColumnDrift", "ColumnQuality", "DriftReport", "register_html_renderer"]
+from modelsteward import _renderers
 
-HtmlRenderer = Callable[[dict[str, Any]], str]
-_renderers: dict[str, HtmlRenderer] = {}
-
-
-def register_html_renderer(page: HtmlRenderer, fragment: HtmlRenderer) -> None:
-    """Install the HTML renderers (done by :mod:`modelsteward` at import).
-
-    Rendering lives in :mod:`modelsteward.report`, a layer below this one, so the
-    report module is injected rather than imported.
-    """
-    _renderers["page"] = page
-    _renderers["fragment"] = fragment
+__all__ = ["ColumnDrift", "ColumnQuality", "DriftReport"]
 
 
 @dataclass
@@ -144,7 +132,7 @@ class DriftReport:
 
     def to_html(self) -> str:
         """The self-contained HTML page (needs the ``report`` extra for charts)."""
-        return _render("page", self.to_dict())
+        return _renderers.render("drift", self.to_dict())
 
     def save_html(self, path: str | Path) -> Path:
         """Write the self-contained HTML report to ``path`` and return the path."""
@@ -153,7 +141,7 @@ class DriftReport:
         return target
 
     def _repr_html_(self) -> str:
-        return _render("fragment", self.to_dict())
+        return _renderers.render("drift-fragment", self.to_dict())
 
     def __repr__(self) -> str:
         verdict = "drift" if self.dataset_drift else "no drift"
@@ -162,11 +150,6 @@ class DriftReport:
             f"{len(self.compared_columns)} columns drifted "
             f"({self.reference_rows} reference rows, {self.current_rows} current rows)>"
         )
-
-
-def _render(kind: str, data: dict[str, Any]) -> str:
-    # Importing any modelsteward module runs the package's __init__, which registers them.
-    return _renderers[kind](data)
 
 
 def _clean(value: Any) -> Any:
