@@ -1,0 +1,158 @@
+"""A hand-written drift report dict shaped like ``DriftReport.to_dict()``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+NASTY = "<b>&x"
+NASTY_CATEGORY = "</script><script>alert(1)</script>"
+
+REPORT: dict[str, Any] = {
+    "reference_rows": 10000,
+    "current_rows": 8500,
+    "dataset_drift": True,
+    "drift_share": 0.5,
+    "drift_share_threshold": 0.5,
+    "columns": [
+        {
+            "name": "income",
+            "kind": "numeric",
+            "method": "wasserstein",
+            "score": 0.031,
+            "p_value": 0.42,
+            "threshold": 0.1,
+            "drifted": False,
+            "status": "ok",
+            "reason": None,
+            "p_value_adjusted": 0.84,
+            "effect_size": 0.031,
+            "effect_name": "normed Wasserstein",
+            "effect_floor": 0.1,
+            "rule": "drift when the BH-adjusted KS p-value < 0.05 and normed Wasserstein ≥ 0.1",
+            "approximate": False,
+            "distribution": {
+                "type": "histogram",
+                "edges": [0.0, 10.0, 20.0, 30.0, 40.0],
+                "reference": [0.1, 0.4, 0.4, 0.1],
+                "current": [0.12, 0.38, 0.4, 0.1],
+            },
+        },
+        {
+            "name": "age",
+            "kind": "numeric",
+            "method": "ks",
+            "score": 0.2113,
+            "p_value": 3.1e-12,
+            "threshold": 0.05,
+            "drifted": True,
+            "status": "ok",
+            "reason": None,
+            "p_value_adjusted": 6.2e-12,
+            "effect_size": 0.38,
+            "effect_name": "normed Wasserstein",
+            "effect_floor": 0.1,
+            "rule": "drift when the BH-adjusted KS p-value < 0.05 and normed Wasserstein ≥ 0.1",
+            "distribution": {
+                "type": "histogram",
+                "edges": [18.0, 30.0, 42.0, 54.0, 66.0, 78.0],
+                "reference": [0.2, 0.3, 0.25, 0.15, 0.1],
+                "current": [0.1, 0.2, 0.3, 0.25, 0.15],
+            },
+        },
+        {
+            "name": NASTY,
+            "kind": "categorical",
+            "method": "chisquare",
+            "score": 48.2,
+            "p_value": 1.0e-9,
+            "threshold": 0.05,
+            "drifted": True,
+            "status": "ok",
+            "reason": None,
+            "p_value_adjusted": 2.0e-9,
+            "effect_size": 0.12,
+            "effect_name": "total variation",
+            "effect_floor": 0.05,
+            "rule": "drift when the BH-adjusted chi-square p-value < 0.05 and TVD ≥ 0.05",
+            "distribution": {
+                "type": "categories",
+                "categories": ["red", "green", NASTY_CATEGORY, "(other)"],
+                "reference": [0.5, 0.3, 0.0, 0.2],
+                "current": [0.35, 0.3, 0.15, 0.2],
+            },
+        },
+        {
+            "name": "is_member",
+            "kind": "boolean",
+            "method": "ztest",
+            "score": 0.8,
+            "p_value": 0.42,
+            "threshold": 0.05,
+            "drifted": False,
+            "status": "ok",
+            "reason": None,
+            "distribution": {
+                "type": "categories",
+                "categories": ["true", "false"],
+                "reference": [0.6, 0.4],
+                "current": [0.61, 0.39],
+            },
+        },
+        {
+            "name": "user_id",
+            "kind": "id",
+            "method": "none",
+            "score": None,
+            "p_value": None,
+            "threshold": 0.05,
+            "drifted": False,
+            "status": "skipped",
+            "reason": "identifier-like: nearly every value is distinct",
+            "distribution": None,
+        },
+    ],
+    "decision_rule": {
+        "name": "significant-and-material",
+        "description": "A column drifts when its test is significant after a Benjamini–Hochberg "
+        "correction at 5% AND its effect size exceeds a materiality floor.",
+        "correction": "benjamini-hochberg",
+        "numeric_floor": 0.1,
+        "categorical_floor": 0.05,
+    },
+    "data_quality": {
+        "columns": [
+            {"name": "income", "reference_missing_share": 0.01, "current_missing_share": 0.08,
+             "missing_change": 0.07, "new_categories": [], "new_category_share": None,
+             "out_of_range_share": 0.02, "type_mismatch": None, "constant": None,
+             "non_finite": {"reference": 0, "current": 3}, "coerced": None, "only_in": None},
+            {"name": NASTY, "reference_missing_share": 0.0, "current_missing_share": 0.0,
+             "missing_change": 0.0, "new_categories": [NASTY_CATEGORY],
+             "new_category_share": 0.15, "out_of_range_share": None, "type_mismatch": None,
+             "constant": None, "non_finite": {"reference": 0, "current": 0}, "coerced": None,
+             "only_in": None},
+            {"name": "legacy_flag", "reference_missing_share": 0.0,
+             "current_missing_share": None, "new_categories": [], "constant": "reference",
+             "non_finite": {"reference": 0, "current": 0}, "only_in": "reference"},
+        ],
+        "warnings": ["column 'legacy_flag' is present in the reference only",
+                     f"column {NASTY!r}: 15% of current rows are new categories"],
+    },
+    "multivariate": {
+        "domain_classifier": {
+            "status": "ok", "reason": None, "auc": 0.734, "auc_ci": [0.712, 0.756],
+            "threshold": 0.55, "drifted": True,
+            "top_features": [{"name": "age", "importance": 0.61},
+                             {"name": NASTY, "importance": 0.27},
+                             {"name": "income", "importance": 0.05}],
+        },
+        "pca_reconstruction": {
+            "status": "ok", "reason": None, "components": 3, "explained_variance": 0.91,
+            "reference_error": 0.41, "current_error": 0.58, "lower": 0.37, "upper": 0.45,
+            "drifted": True,
+        },
+    },
+    "sources": {"reference": "train.parquet", "current": "last_week.parquet"},
+}
+
+REQUIRED = ("reference_rows", "current_rows", "dataset_drift", "drift_share",
+            "drift_share_threshold", "columns")
