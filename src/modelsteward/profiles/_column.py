@@ -28,7 +28,7 @@ NUMERIC_KINDS = frozenset(
 #: Kinds summarised by category counts.
 CATEGORY_KINDS = frozenset({ColumnKind.CATEGORICAL.value, ColumnKind.BOOLEAN.value})
 
-_SECONDS_PER_UNIT = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
+_UNITS_PER_SECOND = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9}
 
 Column: TypeAlias = Any  # a pyarrow Array or ChunkedArray
 
@@ -36,8 +36,9 @@ Column: TypeAlias = Any  # a pyarrow Array or ChunkedArray
 class ColumnProfile:
     """Mergeable summary of one column.
 
-    ``count`` is every row, ``nulls`` the missing ones and ``non_finite`` the values of a
-    numeric column that are infinite or NaN (left out of the summaries). By ``kind``:
+    ``count`` is every row, ``nulls`` the missing ones (NaN counts as missing, as in
+    :func:`modelsteward.data.numeric_values`) and ``non_finite`` the infinite values of a
+    numeric column (left out of the summaries). By ``kind``:
 
     - numeric: ``moments``, ``sketch`` (a :class:`KLLSketch`) and, when bin edges were
       given, ``histogram``, all over the finite values;
@@ -259,10 +260,12 @@ def column_values(name: str, kind: str, column: Column) -> NumericValues:
         if kind == ColumnKind.TEXT.value:
             return numeric_values(_lengths(column))
         if kind == ColumnKind.DATETIME.value and pa.types.is_temporal(column.type):
-            values = numeric_values(column)
-            return NumericValues(
-                values.values * _seconds_per_unit(column.type), values.nulls, values.non_finite
-            )
+            raw = numeric_values(column)
+            if pa.types.is_date(column.type):  # numeric_values gives dates as days
+                seconds = raw.values * 86_400.0
+            else:
+                seconds = raw.values / _UNITS_PER_SECOND.get(getattr(column.type, "unit", "s"), 1.0)
+            return NumericValues(seconds, raw.nulls, raw.non_finite)
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             column = pc.cast(column, pa.float64())
         return numeric_values(column)
@@ -271,12 +274,6 @@ def column_values(name: str, kind: str, column: Column) -> NumericValues:
             f"column {name!r} should hold {kind} values but has Arrow type {column.type} "
             f"({exc}); fix the data or give the column its kind with schema="
         ) from exc
-
-
-def _seconds_per_unit(type_: pa.DataType) -> float:
-    if pa.types.is_date(type_):
-        return 86_400.0  # numeric_values gives dates as days
-    return _SECONDS_PER_UNIT.get(getattr(type_, "unit", "s"), 1.0)
 
 
 def _lengths(column: Column) -> Column:
