@@ -17,6 +17,7 @@ as they are and whose text columns become categories learned on the reference
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -55,13 +56,15 @@ class DLE:
     metrics : any of ``mae``, ``rmse``.
     max_iter, learning_rate : boosting rounds and step of both loss models.
     seed : random state of the loss models.
+    n_threads : OpenMP threads for fitting and predicting (None: all cores; 1 avoids
+        oversubscription when other processes share the machine).
 
     Examples
     --------
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(3000, 2)); noise = 0.2 + np.abs(X[:, 0])
     >>> y = X[:, 1] + rng.normal(size=3000) * noise
-    >>> est = DLE().fit(X, X[:, 1], y)
+    >>> est = DLE(max_iter=50, n_threads=1).fit(X, X[:, 1], y)
     >>> Xc = rng.normal(size=(2000, 2)) + [1.0, 0.0]
     >>> {k: round(v, 1) for k, v in est.estimate(Xc, Xc[:, 1]).items()}
     {'mae': 1.1, 'rmse': 1.5}
@@ -74,11 +77,20 @@ class DLE:
         max_iter: int = 200,
         learning_rate: float = 0.1,
         seed: int = 0,
+        n_threads: int | None = None,
     ) -> None:
         self.metrics = metrics
         self.max_iter = max_iter
         self.learning_rate = learning_rate
         self.seed = seed
+        self.n_threads = n_threads
+
+    def _threads(self) -> Any:
+        """A context limiting OpenMP threads to ``n_threads`` (a no-op when None)."""
+        if self.n_threads is None:
+            return contextlib.nullcontext()
+        limits: Any = require("threadpoolctl", "ml", "DLE thread limits")
+        return limits.threadpool_limits(self.n_threads)
 
     def __repr__(self) -> str:
         return f"DLE(metrics={list(self.metrics)!r})"
@@ -153,7 +165,8 @@ class DLE:
                 categorical_features=np.asarray(cat_mask),
                 random_state=self.seed,
             )
-            models.append(model.fit(design, target))
+            with self._threads():
+                models.append(model.fit(design, target))
         self.abs_model_, self.sq_model_ = models
         self.reference_metrics_ = {
             "mae": float(np.mean(np.abs(err))),
@@ -167,8 +180,9 @@ class DLE:
                 "This DLE instance is not fitted yet; call fit with reference data first"
             )
         design = self._design(X, y_pred, "current")
-        abs_e = np.maximum(self.abs_model_.predict(design), 0.0)
-        sq_e = np.maximum(self.sq_model_.predict(design), abs_e**2)
+        with self._threads():
+            abs_e = np.maximum(self.abs_model_.predict(design), 0.0)
+            sq_e = np.maximum(self.sq_model_.predict(design), abs_e**2)
         return abs_e, sq_e
 
     def estimate(self, X: Any, y_pred: ArrayLike) -> dict[str, float]:

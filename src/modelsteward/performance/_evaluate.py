@@ -120,7 +120,12 @@ def _encoders(task: str, cur: Rows, ref: Rows | None, positive: Any) -> tuple[An
         pos = _positive(classes, positive)
         if pos not in set(classes.tolist()) and classes.size == 2:
             raise ParameterError(f"positive class {pos!r} is not among {classes.tolist()}")
-        return (lambda v: (np.asarray(v).astype(str) if text else np.asarray(v)) == pos), classes
+
+        def to_binary(v: NDArray[Any]) -> NDArray[np.int64]:
+            v = np.asarray(v).astype(str) if text else np.asarray(v)
+            return np.asarray(v == pos, dtype=np.int64)
+
+        return to_binary, classes
 
     def to_codes(v: NDArray[Any]) -> NDArray[np.int64]:
         v = np.asarray(v).astype(str) if text else np.asarray(v)

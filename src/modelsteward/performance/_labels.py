@@ -7,7 +7,7 @@ Rules (each tested):
 - labels may come in any order, late or never; rows of the label table with a null id or
   a null label are ignored;
 - the same id labelled more than once: the **last** row wins (a correction sent later
-  replaces the earlier label); how many were superseded is reported;
+  replaces the earlier label); how many label rows were superseded is reported;
 - labels whose id matches no prediction are counted and reported (with a few example
   ids), never silently dropped from the accounting.
 
@@ -179,6 +179,7 @@ class LabelAccumulator:
         where = np.asarray(pc.index_in(uniq, value_set=ids).fill_null(-1), dtype=np.int64)
         known = where >= 0
         unknown = uniq.filter(pa.array(~known)).to_pylist()
+        self._superseded += len(self._unknown.intersection(unknown))
         self._unknown.update(unknown)
         self._unknown_examples.extend(unknown[: max(0, 5 - len(self._unknown_examples))])
         self._superseded += superseded + int(np.sum(self._pos[where[known]] >= 0))
