@@ -14,6 +14,7 @@ from hypothesis.extra.numpy import arrays
 from modelsteward.errors import ParameterError
 from modelsteward.stats import (
     TestResult,
+    _cdf,
     anderson_ksamp,
     cramer_von_mises,
     energy_normed,
@@ -229,3 +230,56 @@ def test_assume_sorted_is_checked(func: Callable[..., TestResult]) -> None:
 def test_non_numeric_input_is_rejected() -> None:
     with pytest.raises(ParameterError, match=r"numbers"):
         ks_test(["a", "b"], [1.0])
+
+
+def test_ks_p_value_matches_scipy_asymptotic() -> None:
+    from modelsteward.stats import ks_p_value
+
+    rng = np.random.default_rng(11)
+    ref, cur = rng.normal(size=30_000), rng.normal(0.02, 1, size=20_000)
+    expected = scipy.stats.ks_2samp(ref, cur, method="asymp")
+    assert ks_p_value(expected.statistic, ref.size, cur.size) == pytest.approx(
+        expected.pvalue, rel=1e-9
+    )
+
+
+def test_ks_p_value_validates() -> None:
+    from modelsteward.stats import ks_p_value
+
+    with pytest.raises(ParameterError, match=r"'n_current' parameter of ks_p_value.*Got 0"):
+        ks_p_value(0.1, 10, 0)
+    with pytest.raises(ParameterError, match=r"'statistic'.*\[0, 1\]. Got 1.5"):
+        ks_p_value(1.5, 10, 10)
+
+
+# --- the sorted-sample kernels ---------------------------------------------------------
+
+tied_samples = arrays(
+    np.float64, st.integers(1, 120), elements=st.integers(-8, 8).map(float)
+) | arrays(np.float64, st.integers(1, 120), elements=st.floats(-1e3, 1e3))
+
+
+@settings(max_examples=100, deadline=None)
+@given(tied_samples, tied_samples, st.integers(1, 9))
+def test_grid_ks_statistic_equals_the_full_merge(
+    ref: np.ndarray, cur: np.ndarray, block: int
+) -> None:
+    ref, cur = np.sort(ref), np.sort(cur)
+    assert _cdf.ks_statistic(ref, cur, block=block) == _cdf._ks_by_merge(ref, cur)
+    assert _cdf._ks_by_merge(ref, cur) == scipy.stats.ks_2samp(ref, cur).statistic
+
+
+@settings(max_examples=100, deadline=None)
+@given(tied_samples, tied_samples)
+def test_quantile_wasserstein_equals_scipy(ref: np.ndarray, cur: np.ndarray) -> None:
+    expected = scipy.stats.wasserstein_distance(ref, cur)
+    got = _cdf.wasserstein1(np.sort(ref), np.sort(cur))
+    assert got == pytest.approx(expected, rel=1e-12, abs=1e-9)
+
+
+def test_grid_ks_on_large_samples_with_and_without_drift() -> None:
+    rng = np.random.default_rng(5)
+    ref = np.sort(rng.normal(size=60_000))
+    for cur in (rng.normal(size=45_000), rng.normal(0.05, size=45_000), rng.uniform(size=45_000)):
+        cur = np.sort(cur)
+        assert _cdf.ks_statistic(ref, cur) == _cdf._ks_by_merge(ref, cur)

@@ -14,7 +14,17 @@ from modelsteward.datadrift._methods import METHODS, Method
 from modelsteward.datadrift._report import ColumnDrift, ColumnQuality
 from modelsteward.errors import ParameterError
 
-__all__ = ["ColumnRequest", "ColumnResult", "analyse_column", "choose_method"]
+__all__ = [
+    "ColumnRequest",
+    "ColumnResult",
+    "analyse_column",
+    "categorical_default",
+    "category_distribution",
+    "choose_method",
+    "constant",
+    "measured",
+    "skipped",
+]
 
 #: Bars in the distribution plot of a numeric column, and categories shown for a categorical one.
 PLOT_BINS = 20
@@ -85,7 +95,7 @@ def analyse_column(
     if request.kind in (ColumnKind.NUMERIC, ColumnKind.DATETIME):
         cast = _as_numeric(current, request.kind)
         if cast is None:
-            drift = _skipped(request, f"type mismatch: {mismatch}; cannot compare as numeric")
+            drift = skipped(request, f"type mismatch: {mismatch}; cannot compare as numeric")
             return ColumnResult(drift, quality)
         result = _numeric(request, reference, cast, quality)
     else:
@@ -112,8 +122,8 @@ def _numeric(
     cur = np.sort(cur_values.values)
     if ref.size == 0 or cur.size == 0:
         side = "reference" if ref.size == 0 else "current"
-        return ColumnResult(_skipped(request, f"no finite values in the {side}"), quality)
-    quality.constant = _constant(ref[0] == ref[-1], cur[0] == cur[-1])
+        return ColumnResult(skipped(request, f"no finite values in the {side}"), quality)
+    quality.constant = constant(ref[0] == ref[-1], cur[0] == cur[-1])
     below = np.searchsorted(cur, ref[0], side="left")
     above = cur.size - np.searchsorted(cur, ref[-1], side="right")
     quality.out_of_range_share = float((below + above) / cur.size)
@@ -121,7 +131,7 @@ def _numeric(
     assert method.numeric is not None
     result = method.numeric(ref, cur, request.bins)
     effect = stats.wasserstein_normed(ref, cur, assume_sorted=True).statistic
-    drift = _measured(request, method, result, effect, "wasserstein_sd")
+    drift = measured(request, method, result, effect, "wasserstein_sd")
     drift.distribution = _numeric_distribution(ref, cur)
     return ColumnResult(drift, quality)
 
@@ -139,23 +149,23 @@ def _categorical(
     )
     if ref_counts.sum() == 0 or cur_counts.sum() == 0:
         side = "reference" if ref_counts.sum() == 0 else "current"
-        return ColumnResult(_skipped(request, f"no values in the {side}"), quality)
+        return ColumnResult(skipped(request, f"no values in the {side}"), quality)
     unseen = ref_counts == 0
     quality.new_categories = [str(c) for c in categories[unseen]]
     quality.new_category_share = float(cur_counts[unseen].sum() / cur_counts.sum())
-    quality.constant = _constant(
+    quality.constant = constant(
         np.count_nonzero(ref_counts) == 1, np.count_nonzero(cur_counts) == 1
     )
-    method = request.method or _categorical_default(request.kind, ref_counts, cur_counts)
+    method = request.method or categorical_default(request.kind, ref_counts, cur_counts)
     assert method.counts is not None
     result = method.counts(ref_counts, cur_counts)
     effect = stats.total_variation(ref_counts, cur_counts).statistic
-    drift = _measured(request, method, result, effect, "total_variation")
-    drift.distribution = _category_distribution(categories, ref_counts, cur_counts)
+    drift = measured(request, method, result, effect, "total_variation")
+    drift.distribution = category_distribution(categories, ref_counts, cur_counts)
     return ColumnResult(drift, quality)
 
 
-def _categorical_default(kind: ColumnKind, ref: np.ndarray, cur: np.ndarray) -> Method:
+def categorical_default(kind: ColumnKind, ref: np.ndarray, cur: np.ndarray) -> Method:
     """Chi-square; for two categories Fisher's exact test on tiny samples, else the z-test."""
     if np.count_nonzero((ref + cur) > 0) == 2:
         table = np.vstack([ref[(ref + cur) > 0], cur[(ref + cur) > 0]]).astype(np.float64)
@@ -167,7 +177,7 @@ def _categorical_default(kind: ColumnKind, ref: np.ndarray, cur: np.ndarray) -> 
     return METHODS["chisquare"]
 
 
-def _measured(
+def measured(
     request: ColumnRequest,
     method: Method,
     result: stats.TestResult,
@@ -188,7 +198,7 @@ def _measured(
     )
 
 
-def _skipped(request: ColumnRequest, reason: str) -> ColumnDrift:
+def skipped(request: ColumnRequest, reason: str) -> ColumnDrift:
     method = request.method.name if request.method is not None else "none"
     threshold = request.method.default_threshold if request.method is not None else 0.0
     return ColumnDrift(
@@ -240,7 +250,7 @@ def _numeric_distribution(ref: np.ndarray, cur: np.ndarray) -> dict[str, object]
     }
 
 
-def _category_distribution(
+def category_distribution(
     categories: np.ndarray, ref: np.ndarray, cur: np.ndarray
 ) -> dict[str, object]:
     ref_share = ref / ref.sum()
@@ -334,7 +344,7 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _constant(reference: bool | np.bool_, current: bool | np.bool_) -> str | None:
+def constant(reference: bool | np.bool_, current: bool | np.bool_) -> str | None:
     if reference and current:
         return "both"
     if reference:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,11 +17,13 @@ from modelsteward.datadrift._columns import (
     analyse_column,
     choose_method,
 )
-from modelsteward.datadrift._methods import get_method
+from modelsteward.datadrift._from_profiles import analyse_profiles
+from modelsteward.datadrift._methods import Method, get_method
 from modelsteward.datadrift._multivariate import multivariate_drift
 from modelsteward.datadrift._report import ColumnDrift, ColumnQuality, DriftReport
 from modelsteward.datadrift._rule import Correction, DecisionRule
 from modelsteward.errors import InputError, ParameterError
+from modelsteward.profiles import TableProfile, profile_table
 
 __all__ = ["drift"]
 
@@ -63,7 +66,10 @@ def drift(
     """Compare the distribution of every column of ``current`` with ``reference``.
 
     Inputs are pandas or polars DataFrames, pyarrow Tables, or paths to ``.csv``,
-    ``.parquet`` and ``.jsonl`` files (Parquet is read one column at a time). By default
+    ``.parquet`` and ``.jsonl`` files (Parquet is read one column at a time), or
+    profiles (:class:`~modelsteward.profiles.TableProfile` or a ``.json`` file written by
+    ``steward profile``); a table compared with a profile is profiled against it first
+    (see :mod:`modelsteward.datadrift._from_profiles` for what is exact). By default
     numeric columns are compared with the two-sample Kolmogorov–Smirnov test and
     categorical ones with chi-square (Fisher's exact test or the z-test for two
     categories), judged by the *significant and material* rule of
@@ -95,18 +101,45 @@ def drift(
         c: get_method(m, where=f"column {c!r}") for c, m in (column_methods or {}).items()
     }
     kinds = parse_schema(schema)
+    thresholds = dict(column_thresholds or {})
+    ref_profile, cur_profile = _as_profile(reference), _as_profile(current)
+    if ref_profile is not None or cur_profile is not None:
+        if ref_profile is None:
+            ref_profile = profile_table(reference, schema=kinds)
+        if cur_profile is None:
+            cur_profile = profile_table(current, reference=ref_profile, schema=kinds)
+        sides = [
+            (_label(reference, "reference"), ref_profile.rows),
+            (_label(current, "current"), cur_profile.rows),
+        ]
+        for name, rows in sides:
+            _require_rows(name, rows)
+        names = _column_names(ref_profile.column_names, cur_profile.column_names, columns, sides)
+        _check_options(names, per_column, thresholds)
+
+        def profile_task(name: str) -> ColumnResult:
+            return _compare_profiles(
+                name,
+                ref_profile,
+                cur_profile,
+                method=per_column.get(name, forced),
+                explicit=name in per_column,
+                threshold=thresholds.get(name, threshold),
+                bins=bins,
+            )
+
+        report = _judge(_run(profile_task, names, progress, workers), rule, sides)
+        if multivariate:
+            report.multivariate = _profiles_have_no_rows()
+        return report
+
     ref_source = open_table(reference, name=_label(reference, "reference"))
     cur_source = open_table(current, name=_label(current, "current"))
-    _require_rows(ref_source)
-    _require_rows(cur_source)
-    names = _column_names(ref_source, cur_source, columns)
-    for option, mapping in (
-        ("column_methods", per_column),
-        ("column_thresholds", column_thresholds),
-    ):
-        unknown = sorted(set(mapping or {}) - set(names))
-        if unknown:
-            raise ParameterError(f"{option} names columns that are not compared: {unknown}.")
+    sides = [(ref_source.name, ref_source.num_rows), (cur_source.name, cur_source.num_rows)]
+    for name, rows in sides:
+        _require_rows(name, rows)
+    names = _column_names(ref_source.column_names, cur_source.column_names, columns, sides)
+    _check_options(names, per_column, thresholds)
 
     rng = np.random.default_rng(seed)
     sample_ref = _sample_rows(rng, ref_source.num_rows, sample_size) if multivariate else None
@@ -120,13 +153,13 @@ def drift(
             kind=kinds.get(name),
             method=per_column.get(name, forced),
             explicit=name in per_column,
-            threshold=(column_thresholds or {}).get(name, threshold),
+            threshold=thresholds.get(name, threshold),
             bins=bins,
             samples=(sample_ref, sample_cur),
         )
 
     results = _run(task, names, progress, workers)
-    report = _judge(results, rule, ref_source, cur_source)
+    report = _judge(results, rule, sides)
     if multivariate:
         report.multivariate = multivariate_drift(
             [(r.drift.name, r.drift.kind, r.sample_reference, r.sample_current) for r in results],
@@ -141,61 +174,106 @@ def _compare_column(
     cur_source: TableSource,
     *,
     kind: ColumnKind | None,
-    method: Any,
+    method: Method | None,
     explicit: bool,
     threshold: float | None,
     bins: int,
     samples: tuple[np.ndarray | None, np.ndarray | None],
 ) -> ColumnResult:
-    in_ref = name in ref_source.schema.names
-    in_cur = name in cur_source.schema.names
-    if not (in_ref and in_cur):
-        side = "reference" if in_ref else "current"
-        quality = ColumnQuality(name=name, only_in=side)
-        drift = ColumnDrift(
-            name, "unknown", "none", None, None, 0.0, False, "skipped", f"only in the {side}"
-        )
-        return ColumnResult(drift, quality)
+    if name not in ref_source.schema.names or name not in cur_source.schema.names:
+        return _one_side_only(name, in_reference=name in ref_source.schema.names)
     reference = ref_source.column(name)
     current = cur_source.column(name)
     kind = kind or infer_kind(reference)
-    chosen = choose_method(kind, method, explicit, name) if kind not in _SKIP_REASONS else None
+    coerced = ref_source.coerced.get(name) or cur_source.coerced.get(name)
+    if kind in _SKIP_REASONS:
+        quality = ColumnQuality(
+            name=name,
+            reference_missing_share=reference.null_count / len(reference),
+            current_missing_share=current.null_count / len(current),
+            coerced=coerced,
+        )
+        return ColumnResult(_skipped_kind(name, kind), quality)
     request = ColumnRequest(
         name=name,
         kind=kind,
-        method=chosen,
+        method=choose_method(kind, method, explicit, name),
         method_is_explicit=explicit,
         threshold=threshold,
         bins=bins,
         sample_reference=samples[0],
         sample_current=samples[1],
     )
-    if kind in _SKIP_REASONS:
-        quality = ColumnQuality(
-            name=name,
-            reference_missing_share=reference.null_count / len(reference),
-            current_missing_share=current.null_count / len(current),
-            coerced=ref_source.coerced.get(name) or cur_source.coerced.get(name),
-        )
-        reason = _SKIP_REASONS[kind].format(name=name)
-        drift = ColumnDrift(name, kind.value, "none", None, None, 0.0, False, "skipped", reason)
-        return ColumnResult(drift, quality)
     result = analyse_column(request, reference, current)
-    result.quality.coerced = ref_source.coerced.get(name) or cur_source.coerced.get(name)
+    result.quality.coerced = coerced
     return result
 
 
+def _compare_profiles(
+    name: str,
+    ref_profile: TableProfile,
+    cur_profile: TableProfile,
+    *,
+    method: Method | None,
+    explicit: bool,
+    threshold: float | None,
+    bins: int,
+) -> ColumnResult:
+    if name not in ref_profile.column_names or name not in cur_profile.column_names:
+        return _one_side_only(name, in_reference=name in ref_profile.column_names)
+    reference, current = ref_profile[name], cur_profile[name]
+    kind = ColumnKind(reference.kind)
+    coerced = ref_profile.coerced.get(name) or cur_profile.coerced.get(name)
+    if kind in _SKIP_REASONS:
+        quality = ColumnQuality(
+            name=name,
+            reference_missing_share=reference.nulls / reference.count if reference.count else None,
+            current_missing_share=current.nulls / current.count if current.count else None,
+            coerced=coerced,
+        )
+        return ColumnResult(_skipped_kind(name, kind), quality)
+    request = ColumnRequest(
+        name=name,
+        kind=kind,
+        method=choose_method(kind, method, explicit, name),
+        method_is_explicit=explicit,
+        threshold=threshold,
+        bins=bins,
+    )
+    result = analyse_profiles(request, reference, current)
+    result.quality.coerced = coerced
+    return result
+
+
+def _one_side_only(name: str, *, in_reference: bool) -> ColumnResult:
+    side = "reference" if in_reference else "current"
+    reason = f"only in the {side}"
+    drift = ColumnDrift(name, "unknown", "none", None, None, 0.0, False, "skipped", reason)
+    return ColumnResult(drift, ColumnQuality(name=name, only_in=side))
+
+
+def _skipped_kind(name: str, kind: ColumnKind) -> ColumnDrift:
+    reason = _SKIP_REASONS[kind].format(name=name)
+    return ColumnDrift(name, kind.value, "none", None, None, 0.0, False, "skipped", reason)
+
+
+def _profiles_have_no_rows() -> dict[str, Any]:
+    reason = "profiles keep per-column summaries; multivariate drift needs rows of both tables"
+    return {
+        view: {"status": "skipped", "reason": reason, "drifted": None}
+        for view in ("domain_classifier", "pca_reconstruction")
+    }
+
+
 def _judge(
-    results: list[ColumnResult],
-    rule: DecisionRule,
-    ref_source: TableSource,
-    cur_source: TableSource,
+    results: list[ColumnResult], rule: DecisionRule, sides: list[tuple[str, int]]
 ) -> DriftReport:
     tested = [r.drift for r in results if r.drift.status == "ok" and r.drift.p_value is not None]
     adjusted = rule.adjust([c.p_value for c in tested if c.p_value is not None])
     for column, p_adjusted in zip(tested, adjusted, strict=True):
         column.p_value_adjusted = float(p_adjusted)
     family = len(tested)
+    which = {"holm": "Holm-adjusted", "bh": "BH-adjusted", "none": "unadjusted"}[rule.correction]
     for result in results:
         column = result.drift
         if column.status != "ok":
@@ -206,22 +284,20 @@ def _judge(
             significant = (column.p_value_adjusted or 0.0) < column.threshold
             material = (column.effect_size or 0.0) >= floor
             column.drifted = bool(significant and material)
-            which = {"holm": "Holm-adjusted", "bh": "BH-adjusted", "none": "unadjusted"}
             column.rule = (
-                f"{column.method}: drift when the {which[rule.correction]} p-value "
-                f"(family of {family}) < {column.threshold:g} and {column.effect_name} "
-                f">= {floor:g}"
+                f"{column.method}: drift when the {which} p-value (family of {family}) "
+                f"< {column.threshold:g} and {column.effect_name} >= {floor:g}"
             )
         else:
             column.drifted = bool((column.score or 0.0) >= column.threshold)
             column.rule = f"{column.method}: drift when the score >= {column.threshold:g}"
-    warnings = []
-    for source in (ref_source, cur_source):
-        if source.num_rows < FEW_ROWS:
-            warnings.append(
-                f"{source.name} has only {source.num_rows} rows: tests have little power "
-                "on so few rows"
-            )
+        if column.score_error is not None:
+            column.rule += f" (score from sketches, within ±{column.score_error:.3g})"
+    warnings = [
+        f"{name} has only {rows} rows: tests have little power on so few rows"
+        for name, rows in sides
+        if rows < FEW_ROWS
+    ]
     for result in results:
         quality = result.quality
         if quality.type_mismatch:
@@ -229,8 +305,8 @@ def _judge(
         if quality.coerced:
             warnings.append(f"column {quality.name!r}: {quality.coerced}")
     return DriftReport(
-        reference_rows=ref_source.num_rows,
-        current_rows=cur_source.num_rows,
+        reference_rows=sides[0][1],
+        current_rows=sides[1][1],
         columns=[r.drift for r in results],
         drift_share_threshold=rule.drift_share_threshold,
         decision_rule={
@@ -242,7 +318,7 @@ def _judge(
         },
         data_quality=[r.quality for r in results],
         warnings=warnings,
-        sources={"reference": ref_source.name, "current": cur_source.name},
+        sources={"reference": sides[0][0], "current": sides[1][0]},
     )
 
 
@@ -266,29 +342,48 @@ def _run(
 
 
 def _column_names(
-    ref_source: TableSource, cur_source: TableSource, columns: Sequence[str] | None
+    ref_names: list[str],
+    cur_names: list[str],
+    columns: Sequence[str] | None,
+    sides: list[tuple[str, int]],
 ) -> list[str]:
-    ref_names = ref_source.column_names
-    cur_names = cur_source.column_names
     if columns is not None:
         missing = [c for c in columns if c not in ref_names and c not in cur_names]
         if missing:
             raise ParameterError(
-                f"columns names {missing}, which neither {ref_source.name} nor "
-                f"{cur_source.name} has."
+                f"columns names {missing}, which neither {sides[0][0]} nor {sides[1][0]} has."
             )
         return list(columns)
     if not set(ref_names) & set(cur_names):
         raise InputError(
-            f"{ref_source.name} and {cur_source.name} have no column in common "
+            f"{sides[0][0]} and {sides[1][0]} have no column in common "
             f"(reference: {ref_names[:5]}..., current: {cur_names[:5]}...)"
         )
-    return ref_names + [c for c in cur_names if c not in set(ref_names)]
+    seen = set(ref_names)
+    return ref_names + [c for c in cur_names if c not in seen]
 
 
-def _require_rows(source: TableSource) -> None:
-    if source.num_rows == 0:
-        raise InputError(f"{source.name}: the table has no rows (a header alone is not data)")
+def _check_options(
+    names: list[str], per_column: Mapping[str, Method], thresholds: Mapping[str, float]
+) -> None:
+    for option, mapping in (("column_methods", per_column), ("column_thresholds", thresholds)):
+        unknown = sorted(set(mapping) - set(names))
+        if unknown:
+            raise ParameterError(f"{option} names columns that are not compared: {unknown}.")
+
+
+def _require_rows(name: str, rows: int) -> None:
+    if rows == 0:
+        raise InputError(f"{name}: the table has no rows (a header alone is not data)")
+
+
+def _as_profile(obj: Any) -> TableProfile | None:
+    """A profile given as an object or as a ``.json`` path; None for tables."""
+    if isinstance(obj, TableProfile):
+        return obj
+    if isinstance(obj, (str, os.PathLike)) and Path(obj).suffix.lower() == ".json":
+        return TableProfile.load(Path(obj))
+    return None
 
 
 def _sample_rows(rng: np.random.Generator, rows: int, size: int) -> np.ndarray:

@@ -60,6 +60,7 @@ class ColumnDrift:
     effect_floor: float | None = None
     rule: str | None = None
     approximate: bool = False
+    score_error: float | None = None
     distribution: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:

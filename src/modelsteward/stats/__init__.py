@@ -7,6 +7,7 @@ arguments raise :class:`modelsteward.errors.ParameterError`.
 
 - numeric samples: :func:`ks_test`, :func:`wasserstein_normed`,
   :func:`energy_normed`, :func:`anderson_ksamp`, :func:`cramer_von_mises`,
+  :func:`ks_p_value` (the large-sample KS p-value alone, e.g. for sketches),
   :func:`psi_numeric`, :func:`jensenshannon_numeric`, :func:`hellinger_numeric`;
 - binning: :func:`quantile_edges`, :func:`histogram_counts`;
 - aligned counts (categories, histogram bins, profiles): :func:`psi`,
@@ -37,6 +38,7 @@ from modelsteward.stats._numeric import (
     anderson_ksamp,
     cramer_von_mises,
     energy_normed,
+    ks_p_value,
     ks_test,
     wasserstein_normed,
 )
@@ -56,6 +58,7 @@ __all__ = [
     "holm",
     "jensenshannon",
     "jensenshannon_numeric",
+    "ks_p_value",
     "ks_test",
     "psi",
     "psi_numeric",

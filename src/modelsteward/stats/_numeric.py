@@ -5,10 +5,9 @@ Inputs are 1-D arrays of finite numbers (callers drop NaN and infinity first).
 the drift engine sorts each column once and reuses it; the promise is checked
 (one vectorised comparison), not trusted blindly.
 
-The CDF-based statistics (KS, Wasserstein, energy) merge the two sorted samples
-once with a stable sort of their concatenation, which detects the two sorted
-runs and merges them in linear time, then read both empirical CDFs off a
-cumulative count: O(n + m) after sorting, no quadratic pairwise work.
+The CDF-based statistics (KS, Wasserstein, energy) work on the sorted samples
+with the linear-time kernels of :mod:`._cdf`; sorting, when the caller has not
+done it, is the only O(n log n) step and nothing is quadratic.
 """
 
 from __future__ import annotations
@@ -18,16 +17,18 @@ import warnings
 
 import numpy as np
 import scipy.stats
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
 from modelsteward.errors import ParameterError
+from modelsteward.stats._cdf import cdf_gaps, ks_statistic, wasserstein1
 from modelsteward.stats._result import TestResult
-from modelsteward.stats._validation import FloatArray, sample
+from modelsteward.stats._validation import FloatArray, int_at_least, sample
 
 __all__ = [
     "anderson_ksamp",
     "cramer_von_mises",
     "energy_normed",
+    "ks_p_value",
     "ks_test",
     "wasserstein_normed",
 ]
@@ -44,28 +45,6 @@ def _sorted_pair(
     if not assume_sorted:
         ref, cur = np.sort(ref), np.sort(cur)
     return ref, cur
-
-
-def _merge(ref: FloatArray, cur: FloatArray) -> tuple[FloatArray, NDArray[np.intp]]:
-    """Merged sorted values and, at each merged position, how many reference values precede it.
-
-    ``ref_count[k]`` counts the reference values among ``values[: k + 1]``; the
-    current count there is ``k + 1 - ref_count[k]``. At the last position of each
-    run of equal values these are the right-continuous empirical CDF counts.
-    """
-    both = np.concatenate((ref, cur))
-    order = np.argsort(both, kind="stable")  # timsort: merges the two sorted runs in O(n)
-    ref_count: NDArray[np.intp] = np.cumsum(order < ref.size, dtype=np.intp)
-    return both[order], ref_count
-
-
-def _cdf_gaps(ref: FloatArray, cur: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """|F_ref - F_cur| on each interval between consecutive merged values, and its width."""
-    values, ref_count = _merge(ref, cur)
-    ref_count = ref_count[:-1]
-    cur_count = np.arange(1, values.size) - ref_count
-    gaps = np.abs(ref_count / ref.size - cur_count / cur.size)
-    return gaps, np.diff(values)
 
 
 def _reference_scale(ref: FloatArray) -> float:
@@ -91,16 +70,7 @@ def ks_test(reference: ArrayLike, current: ArrayLike, *, assume_sorted: bool = F
     """
     ref, cur = _sorted_pair(reference, current, "ks_test", assume_sorted=assume_sorted)
     n, m = ref.size, cur.size
-    values, ref_count = _merge(ref, cur)
-    ends = np.empty(values.size, dtype=bool)
-    np.not_equal(values[1:], values[:-1], out=ends[:-1])
-    ends[-1] = True
-    (end_positions,) = np.nonzero(ends)
-    ref_at = ref_count[end_positions]
-    diffs = ref_at / n - (end_positions + 1 - ref_at) / m
-    max_s = float(diffs.max())
-    min_s = min(max(-float(diffs.min()), 0.0), 1.0)
-    d = min_s if min_s > max_s else max_s
+    d = ks_statistic(ref, cur)
 
     if max(n, m) <= _KS_MAX_EXACT_N:
         # scipy's exact path (pythran kernels); it warns when it falls back to
@@ -109,10 +79,33 @@ def ks_test(reference: ArrayLike, current: ArrayLike, *, assume_sorted: bool = F
             warnings.simplefilter("ignore", RuntimeWarning)
             p = float(scipy.stats.ks_2samp(ref, cur).pvalue)
     else:
-        big, small = (float(n), float(m)) if n >= m else (float(m), float(n))
-        en = big * small / (big + small)
-        p = float(np.clip(scipy.stats.kstwo.sf(d, np.round(en)), 0.0, 1.0))
+        p = ks_p_value(d, n, m)
     return TestResult(d, p)
+
+
+def ks_p_value(statistic: float, n_reference: int, n_current: int) -> float:
+    """Asymptotic two-sided p-value of a two-sample KS statistic (scipy's large-sample path).
+
+    ``scipy.stats.kstwo.sf(d, round(n*m/(n+m)))``; used by :func:`ks_test` on large
+    samples and for statistics estimated from sketches, where no raw values exist.
+
+    >>> round(ks_p_value(0.02, 10_000, 10_000), 4)
+    0.0361
+    """
+    n_reference = int_at_least(n_reference, "n_reference", "ks_p_value", 1)
+    n_current = int_at_least(n_current, "n_current", "ks_p_value", 1)
+    if not 0.0 <= statistic <= 1.0:
+        raise ParameterError(
+            "The 'statistic' parameter of ks_p_value must be a float in [0, 1]. "
+            f"Got {statistic!r} instead."
+        )
+    big, small = (
+        (float(n_reference), float(n_current))
+        if n_reference >= n_current
+        else (float(n_current), float(n_reference))
+    )
+    en = big * small / (big + small)
+    return float(np.clip(scipy.stats.kstwo.sf(statistic, np.round(en)), 0.0, 1.0))
 
 
 def wasserstein_normed(
@@ -134,8 +127,7 @@ def wasserstein_normed(
     ref, cur = _sorted_pair(
         reference, current, "wasserstein_normed", assume_sorted=assume_sorted, min_ref=2
     )
-    gaps, widths = _cdf_gaps(ref, cur)
-    return TestResult(float(np.dot(gaps, widths)) / _reference_scale(ref), None)
+    return TestResult(wasserstein1(ref, cur) / _reference_scale(ref), None)
 
 
 def energy_normed(
@@ -159,8 +151,8 @@ def energy_normed(
     ref, cur = _sorted_pair(
         reference, current, "energy_normed", assume_sorted=assume_sorted, min_ref=2
     )
-    gaps, widths = _cdf_gaps(ref, cur)
-    distance = math.sqrt(2.0) * math.sqrt(float(np.dot(np.square(gaps), widths)))
+    gaps, widths = cdf_gaps(ref, cur)
+    distance = math.sqrt(2.0) * math.sqrt(float(np.einsum("i,i,i->", gaps, gaps, widths)))
     return TestResult(distance / math.sqrt(_reference_scale(ref)), None)
 
 
