@@ -13,7 +13,7 @@ identical results without it) and returns the indices of detections.
 >>> rng = np.random.default_rng(0)
 >>> errors = np.concatenate([rng.random(2000) < 0.1, rng.random(2000) < 0.4])
 >>> ADWIN().update_many(errors)
-array([2079])
+array([2047])
 """
 
 from __future__ import annotations

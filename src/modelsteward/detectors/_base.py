@@ -72,6 +72,8 @@ def as_stream(values: Any, *, domain: str = "real", owner: str = "detector") -> 
     """
     try:
         arr = np.asarray(values)
+        if arr.dtype.kind in "USaV" and not isinstance(values, np.ndarray):
+            arr = np.asarray(values, dtype=object)  # keep each element's own type
     except (ValueError, TypeError) as exc:
         raise InputError(f"{owner} needs a one-dimensional sequence of numbers: {exc}") from exc
     if arr.ndim != 1:
@@ -103,7 +105,9 @@ def as_stream(values: Any, *, domain: str = "real", owner: str = "detector") -> 
         return x
     if bad.any():
         i = int(np.argmax(bad))
-        raise InputError(f"value at index {i} is {x[i]!r}; {owner} takes {_DOMAIN_TEXT[domain]}")
+        raise InputError(
+            f"value at index {i} is {float(x[i])!r}; {owner} takes {_DOMAIN_TEXT[domain]}"
+        )
     return x
 
 

@@ -57,7 +57,8 @@ def _bootstrap(ref: FloatArray, n: int, block: int, seed: int) -> FloatArray:
     n_blocks = -(-n // block)
     starts = rng.integers(0, ref.shape[0] - block + 1, size=n_blocks)
     idx = (starts[:, None] + np.arange(block)[None, :]).ravel()[:n]
-    return ref[idx]
+    out: FloatArray = ref[idx]
+    return out
 
 
 def _params_for(detector: DriftDetector, name: str, value: float) -> dict[str, Any]:
@@ -94,9 +95,12 @@ def calibrate(
     >>> from modelsteward.detectors import PageHinkley, calibrate
     >>> rng = np.random.default_rng(0)
     >>> reference = (rng.random(20_000) < 0.1).astype(float)
-    >>> ph = calibrate(PageHinkley(), reference, false_alarm_rate=1e-4)
-    >>> ph.threshold > 50  # River's default fires on such data; this one is stricter
-    True
+    >>> ph = calibrate(PageHinkley(), reference)
+    >>> ph.calibration_["parameter"], ph.threshold > PageHinkley().threshold
+    ('threshold', True)
+    >>> stable = (rng.random(200_000) < 0.1).astype(float)  # more of the same
+    >>> len(PageHinkley().update_many(stable)), len(ph.update_many(stable))
+    (6, 1)
     """
     if not isinstance(detector, DriftDetector):
         raise ParameterError(f"calibrate needs a detector, got {type(detector).__name__}")
@@ -150,26 +154,30 @@ def _search_log(start: float, direction: int, unit: bool, passes: Any) -> float:
 
     s0 = direction * math.log(start) if start > 0 else -20.0
     if passes(value_of(s0)):
-        good, bad = s0, None
+        good = s0
         for _ in range(12):  # relax until it fails
             s = max(good - _STEP, lower_s)
-            if s == good or not passes(value_of(s)):
-                bad = s if s != good else None
+            if s == good:
+                return value_of(good)
+            if not passes(value_of(s)):
+                bad = s
                 break
             good = s
-        if bad is None:
+        else:
             return value_of(good)
     else:
-        bad, good = s0, None
+        bad = s0
         for _ in range(40):  # tighten until it passes
             s = min(bad + _STEP, upper_s)
-            if s == bad:
-                break
-            if passes(value_of(s)):
+            if s != bad and passes(value_of(s)):
                 good = s
                 break
+            if s == bad:
+                break
             bad = s
-        if good is None:
+        else:
+            s = bad
+        if s == bad:
             raise InputError(
                 "calibrate could not find a threshold without false alarms on the resampled "
                 "reference; is the reference itself drifting?"

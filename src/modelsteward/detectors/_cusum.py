@@ -121,8 +121,8 @@ class CUSUM(DriftDetector):
     >>> from modelsteward.detectors import CUSUM
     >>> rng = np.random.default_rng(42)
     >>> stream = np.concatenate([rng.normal(0, 1, 1000), rng.normal(1, 1, 1000)])
-    >>> CUSUM(h=8.0).update_many(stream)
-    array([1011])
+    >>> CUSUM(min_instances=200, h=8.0).update_many(stream)
+    array([1006])
 
     References
     ----------

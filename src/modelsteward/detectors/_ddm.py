@@ -90,9 +90,9 @@ class DDM(DriftDetector):
     >>> import numpy as np
     >>> from modelsteward.detectors import DDM
     >>> rng = np.random.default_rng(42)
-    >>> errors = np.concatenate([rng.random(1000) < 0.5, rng.random(1000) < 0.7])
+    >>> errors = np.concatenate([rng.random(1000) < 0.1, rng.random(1000) < 0.3])
     >>> DDM().update_many(errors)
-    array([1286])
+    array([1243])
 
     References
     ----------

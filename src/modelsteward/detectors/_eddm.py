@@ -115,9 +115,9 @@ class EDDM(DriftDetector):
     >>> import numpy as np
     >>> from modelsteward.detectors import EDDM
     >>> rng = np.random.default_rng(42)
-    >>> errors = np.concatenate([rng.random(1000) < 0.2, rng.random(1000) < 0.6])
+    >>> errors = np.concatenate([rng.random(1000) < 0.1, rng.random(1000) < 0.3])
     >>> EDDM(alpha=0.8, beta=0.75).update_many(errors)
-    array([1046])
+    array([1392])
 
     References
     ----------

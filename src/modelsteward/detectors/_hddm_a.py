@@ -124,9 +124,9 @@ class HDDM_A(DriftDetector):
     >>> import numpy as np
     >>> from modelsteward.detectors import HDDM_A
     >>> rng = np.random.default_rng(42)
-    >>> errors = np.concatenate([rng.random(1000) < 0.2, rng.random(1000) < 0.5])
+    >>> errors = np.concatenate([rng.random(1000) < 0.1, rng.random(1000) < 0.3])
     >>> HDDM_A().update_many(errors)
-    array([1085])
+    array([1157])
 
     References
     ----------

@@ -112,7 +112,7 @@ class PageHinkley(DriftDetector):
     >>> rng = np.random.default_rng(42)
     >>> stream = np.concatenate([rng.normal(0, 1, 1000), rng.normal(3, 1, 1000)])
     >>> PageHinkley().update_many(stream)
-    array([1020])
+    array([1011, 1920])
 
     References
     ----------
