@@ -1,0 +1,423 @@
+"""Data drift, side by side: modelsteward vs Evidently vs NannyML vs a bare scipy loop.
+
+    python -m bench.drift                      # all sizes: 10k x 20, 200k x 20, 1M x 50
+    python -m bench.drift --sizes 10k,200k     # a quick run
+    python -m bench.drift --tools steward-cli,scipy --sizes 10k
+
+For every size the tables of ``bench.datagen`` are used (generated on first use): the
+drifted pair (reference vs current, ``truth.json`` says which columns moved) and the
+no-drift pair (reference vs a fresh sample of the same distributions).  Every tool runs
+in a process of its own (wall time and that process's peak RSS, see ``_measure.py``):
+
+- ``steward-cli``: the whole ``steward drift REF CUR --format json`` command, timed end
+  to end: Python start-up, imports, reading both Parquet files and computing;
+- ``steward-api`` / ``steward-api-arrow``: ``modelsteward.drift(ref, cur)`` on tables
+  already in memory (pandas DataFrames / Arrow tables), compute only;
+- ``scipy``, ``nannyml``, ``evidently``: see ``_peer_drift.py``; data loaded into pandas
+  first (not timed), compute only, in the peers' venv (``setup_peers.sh``).
+
+At 1M x 50 it also times ``steward drift ... --format html -o report.html``.
+Writes ``bench/results/drift.json`` (merged with earlier sizes) and ``drift.md``, and
+prints the Markdown tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from bench import datagen
+from bench._measure import Measured, file_mb, fmt_mb, load_average, run
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+PEERS_PY = HERE / ".venv-peers" / "bin" / "python"
+PEER_SCRIPT = HERE / "_peer_drift.py"
+
+TOOLS = [
+    "steward-cli",
+    "steward-cli-univariate",
+    "steward-api",
+    "steward-api-arrow",
+    "scipy",
+    "nannyml",
+    "evidently",
+]
+LABELS = {
+    "steward-cli": "modelsteward, `steward drift --format json` (whole CLI run, defaults)",
+    "steward-cli-univariate": "modelsteward, the same with `--no-multivariate`",
+    "steward-api": "modelsteward, `modelsteward.drift()` on pandas in memory",
+    "steward-api-arrow": "modelsteward, `modelsteward.drift()` on Arrow in memory",
+    "scipy": "bare scipy loop: `ks_2samp` / chi², p < 0.05",
+    "nannyml": "NannyML 0.13.1 `UnivariateDriftCalculator`, defaults",
+    "evidently": "Evidently 0.7.23 `DataDriftPreset`, defaults",
+}
+TIMED = {
+    "steward-cli": "start-up + read + compute",
+    "steward-cli-univariate": "start-up + read + compute",
+    "steward-api": "compute",
+    "steward-api-arrow": "compute",
+    "scipy": "compute",
+    "nannyml": "compute",
+    "evidently": "compute",
+}
+PEERS = {"scipy", "nannyml", "evidently"}
+
+
+def steward_exe() -> str:
+    local = Path(sys.executable).parent / "steward"
+    if local.exists():
+        return str(local)
+    found = shutil.which("steward")
+    if not found:
+        raise SystemExit("error: no `steward` command next to this python nor on PATH")
+    return found
+
+
+def ensure_peers(setup: bool) -> None:
+    if PEERS_PY.exists():
+        return
+    if not setup:
+        raise SystemExit(f"error: {PEERS_PY} is missing; run bash bench/setup_peers.sh")
+    subprocess.run(["bash", str(HERE / "setup_peers.sh")], check=True)
+
+
+def short(col: dict[str, Any]) -> str:
+    drift, mag = col.get("drift"), col.get("magnitude")
+    if drift == "shift":
+        return f"shift {mag} sd"
+    if drift == "scale":
+        return f"sd x{mag}"
+    if drift == "shape":
+        return f"{mag} shape"
+    if drift == "freq":
+        return f"{round(float(mag) * 100)} pts freq"
+    if drift == "new-category":
+        return f"new category {float(mag):.0%}"
+    return "none"
+
+
+# ------------------------------------------------------------------------- one run
+def _command(tool: str, ref: Path, cur: Path, out: Path) -> list[str]:
+    if tool == "steward-cli":
+        return [steward_exe(), "drift", str(ref), str(cur), "--format", "json"]
+    if tool == "steward-cli-univariate":
+        return [steward_exe(), "drift", str(ref), str(cur), "--format", "json", "--no-multivariate"]
+    py = str(PEERS_PY) if tool in PEERS else sys.executable
+    base = [py, str(PEER_SCRIPT), "--ref", str(ref), "--cur", str(cur), "--out", str(out)]
+    if tool == "steward-api":
+        return [*base, "--tool", "modelsteward", "--frame", "pandas"]
+    if tool == "steward-api-arrow":
+        return [*base, "--tool", "modelsteward", "--frame", "arrow"]
+    return [*base, "--tool", tool]
+
+
+def run_tool(tool: str, ref: Path, cur: Path, timeout: float) -> dict[str, Any]:
+    out = RESULTS / "tmp" / f"{tool}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.unlink(missing_ok=True)
+    cmd = _command(tool, ref, cur, out)
+    m: Measured = run(cmd, timeout=timeout)
+    rec: dict[str, Any] = {
+        "command": " ".join(_display(c) for c in cmd),
+        "wall_seconds": round(m.wall_seconds, 3),
+        "peak_rss_mb": round(m.peak_rss_mb, 1),
+        "cpu_seconds": round(m.user_seconds + m.system_seconds, 2),
+        "returncode": m.returncode,
+        "timed_out": m.timed_out,
+    }
+    if not m.ok:
+        rec["error"] = m.stderr.strip().splitlines()[-1:] or [f"exit {m.returncode}"]
+        rec["stderr_tail"] = m.summary()["stderr_tail"]
+        return rec
+    try:
+        if tool.startswith("steward-cli"):
+            payload = json.loads(m.stdout)
+            flags = {c["name"]: bool(c["drifted"]) for c in payload["columns"]}
+            rec["seconds"] = rec["wall_seconds"]
+            rec["dataset_drift"] = payload.get("dataset_drift")
+            rec["details"] = {
+                c["name"]: {
+                    k: c.get(k) for k in ("kind", "method", "score", "p_value", "threshold")
+                }
+                | {"status": c.get("status"), "reason": c.get("reason")}
+                for c in payload["columns"]
+            }
+        else:
+            payload = json.loads(out.read_text())
+            flags = payload["flags"]
+            rec["seconds"] = round(payload["compute_seconds"], 3)
+            rec["load_seconds"] = round(payload["load_seconds"], 3)
+            rec["rss_after_load_mb"] = round(payload["rss_after_load_mb"], 1)
+            rec["details"] = payload.get("scores")
+            if "analysis_chunks" in payload:
+                rec["analysis_chunks"] = payload["analysis_chunks"]
+    except (ValueError, KeyError, OSError) as exc:
+        rec["error"] = [f"could not read the result: {exc!r}"]
+        rec["stdout_head"] = m.stdout[:500]
+        return rec
+    rec["flagged"] = sorted(c for c, v in flags.items() if v)
+    rec["n_columns_reported"] = len(flags)
+    return rec
+
+
+def _display(part: str) -> str:
+    try:
+        return str(Path(part).resolve().relative_to(HERE.parent))
+    except ValueError:
+        return part
+
+
+def score(rec: dict[str, Any], truth: set[str], n_cols: int, nodrift: bool) -> None:
+    if "flagged" not in rec:
+        return
+    flagged = set(rec["flagged"])
+    if nodrift:
+        rec["false_columns"] = len(flagged)
+        rec["false_names"] = sorted(flagged)
+        return
+    tp = len(flagged & truth)
+    rec["true_positives"] = tp
+    rec["false_positives"] = sorted(flagged - truth)
+    rec["missed"] = sorted(truth - flagged)
+    rec["precision"] = round(tp / len(flagged), 3) if flagged else None
+    rec["recall"] = round(tp / len(truth), 3) if truth else None
+    rec["of_columns"] = n_cols
+
+
+# ------------------------------------------------------------------------- a size
+def bench_size(size: str, tools: list[str], timeout: float, html: bool) -> dict[str, Any]:
+    paths = datagen.generate(size)
+    truth_doc = datagen.load_truth(size)
+    truth = set(truth_doc["drifted"])  # type: ignore[arg-type]
+    cols = {c["name"]: c for c in truth_doc["columns"]}  # type: ignore[union-attr]
+    rows, n_cols = datagen.SIZES[size]
+    out: dict[str, Any] = {
+        "rows": rows,
+        "columns": n_cols,
+        "drifted": sorted(truth),
+        "drift_kinds": {name: short(cols[name]) for name in sorted(truth)},
+        "load_before": load_average(),
+        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "files_mb": {k: round(file_mb(v), 1) for k, v in paths.items() if k != "truth"},
+        "tools": {},
+    }
+    print(
+        f"\n== {size}: {rows} rows x {n_cols} columns, {len(truth)} drifted; {out['load_before']}",
+        flush=True,
+    )
+    for tool in tools:
+        entry: dict[str, Any] = {}
+        for pair, cur in (("drift", paths["current"]), ("nodrift", paths["nodrift"])):
+            rec = run_tool(tool, paths["reference"], cur, timeout)
+            score(rec, truth, n_cols, nodrift=(pair == "nodrift"))
+            entry[pair] = rec
+            _progress(size, tool, pair, rec)
+        out["tools"][tool] = entry
+    if html and "steward-cli" in tools:
+        report = RESULTS / f"report_{size}.html"
+        report.unlink(missing_ok=True)
+        cmd = [
+            steward_exe(),
+            "drift",
+            str(paths["reference"]),
+            str(paths["current"]),
+            "--format",
+            "html",
+            "-o",
+            str(report),
+        ]
+        m = run(cmd, timeout=timeout)
+        out["html"] = {
+            "command": " ".join(_display(c) for c in cmd),
+            "wall_seconds": round(m.wall_seconds, 3),
+            "peak_rss_mb": round(m.peak_rss_mb, 1),
+            "returncode": m.returncode,
+            "report_mb": round(file_mb(report), 2) if report.exists() else None,
+        }
+        if not m.ok:
+            out["html"]["error"] = m.summary()["stderr_tail"]
+        print(
+            f"  {size} steward-cli html: {m.wall_seconds:.2f} s, {fmt_mb(m.peak_rss_mb)}, "
+            f"exit {m.returncode}",
+            flush=True,
+        )
+    out["load_after"] = load_average()
+    out["ratios"] = ratios(out)
+    return out
+
+
+def _progress(size: str, tool: str, pair: str, rec: dict[str, Any]) -> None:
+    if "error" in rec:
+        print(f"  {size} {tool} {pair}: FAILED ({rec['error']})", flush=True)
+        return
+    extra = (
+        f"false {rec.get('false_columns')}"
+        if pair == "nodrift"
+        else f"P {rec.get('precision')} R {rec.get('recall')} missed {rec.get('missed')}"
+        f" false+ {rec.get('false_positives')}"
+    )
+    print(
+        f"  {size} {tool} {pair}: {rec.get('seconds')} s ({rec['wall_seconds']} s wall), "
+        f"{fmt_mb(rec['peak_rss_mb'])}; {extra}",
+        flush=True,
+    )
+
+
+def ratios(size_out: dict[str, Any]) -> dict[str, Any]:
+    """Peer compute seconds / our whole CLI run, for each of our CLI variants."""
+    tools = size_out["tools"]
+    targets = {"nannyml": 10.0, "evidently": 50.0, "scipy": 1.0}
+    res: dict[str, Any] = {}
+    for ours in ("steward-cli", "steward-cli-univariate"):
+        ours_s = tools.get(ours, {}).get("drift", {}).get("seconds")
+        if not ours_s:
+            continue
+        mine: dict[str, Any] = {}
+        for peer, target in targets.items():
+            peer_s = tools.get(peer, {}).get("drift", {}).get("seconds")
+            if peer_s:
+                r = peer_s / ours_s
+                mine[peer] = {"ratio": round(r, 2), "target": target, "met": r >= target}
+        peak = max((tools[ours][p].get("peak_rss_mb") or 0.0) for p in ("drift", "nodrift"))
+        mine["memory"] = {"peak_rss_mb": peak, "target_mb": 1024, "met": peak < 1024}
+        res[ours] = mine
+    return res
+
+
+# ------------------------------------------------------------------------- output
+def _pr(rec: dict[str, Any], kinds: dict[str, str]) -> str:
+    if "error" in rec:
+        return "failed"
+    p, r = rec.get("precision"), rec.get("recall")
+    text = f"{'–' if p is None else f'{p:.2f}'} / {'–' if r is None else f'{r:.2f}'}"
+    notes = []
+    if rec.get("missed"):
+        notes.append("misses " + ", ".join(f"{c} ({kinds.get(c, '?')})" for c in rec["missed"]))
+    if rec.get("false_positives"):
+        notes.append("wrongly flags " + ", ".join(rec["false_positives"]))
+    return text + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def markdown(results: dict[str, Any]) -> str:
+    lines: list[str] = []
+    for out in results["sizes"].values():
+        rows, n_cols = out["rows"], out["columns"]
+        lines.append(
+            f"#### {rows:,} rows × {n_cols} columns, {len(out['drifted'])} drifted "
+            f"({out['load_before']} before the run)"
+        )
+        lines.append("")
+        lines.append(
+            "| tool | timed | seconds | peak memory | precision / recall | "
+            "false columns on no-drift |"
+        )
+        lines.append("|---|---|---:|---:|---|---:|")
+        for tool, entry in out["tools"].items():
+            d, n = entry["drift"], entry["nodrift"]
+            secs = "failed" if "error" in d else f"{d['seconds']:.2f}"
+            false = (
+                "failed"
+                if "error" in n
+                else f"{n['false_columns']} of {n_cols}"
+                + (f" ({', '.join(n['false_names'])})" if 0 < n["false_columns"] <= 4 else "")
+            )
+            lines.append(
+                f"| {LABELS[tool]} | {TIMED[tool]} | {secs} | {fmt_mb(d['peak_rss_mb'])} | "
+                f"{_pr(d, out['drift_kinds'])} | {false} |"
+            )
+        if "html" in out:
+            h = out["html"]
+            lines.append(
+                f"| modelsteward, `steward drift --format html -o report.html` | "
+                f"start-up + read + compute + render | {h['wall_seconds']:.2f} | "
+                f"{fmt_mb(h['peak_rss_mb'])} | (same decisions; report {h['report_mb']} MB) | |"
+            )
+        lines.append("")
+        for ours, rs in out.get("ratios", {}).items():
+            parts = []
+            for peer, name in (
+                ("nannyml", "NannyML"),
+                ("evidently", "Evidently"),
+                ("scipy", "scipy loop"),
+            ):
+                if peer in rs:
+                    r = rs[peer]
+                    parts.append(
+                        f"{name} / ours = {r['ratio']:.1f}× (target ≥ {r['target']:g}×: "
+                        f"{'met' if r['met'] else 'MISSED'})"
+                    )
+            m = rs["memory"]
+            parts.append(
+                f"our peak {fmt_mb(m['peak_rss_mb'])} (target < 1 GB: "
+                f"{'met' if m['met'] else 'MISSED'})"
+            )
+            variant = "defaults" if ours == "steward-cli" else "`--no-multivariate`"
+            lines.append(
+                f"Ratios vs our whole CLI run ({variant}; peers compute only): " + "; ".join(parts)
+            )
+            lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="data drift: modelsteward vs the peers")
+    ap.add_argument("--sizes", default="all", help="10k,200k,1m (default: all)")
+    ap.add_argument("--tools", default=",".join(TOOLS), help=f"subset of {','.join(TOOLS)}")
+    ap.add_argument("--timeout", type=float, default=3600.0, help="seconds per run")
+    ap.add_argument("--no-html", action="store_true", help="skip the 1M HTML report run")
+    ap.add_argument("--no-setup", action="store_true", help="do not create the peers' venv")
+    ap.add_argument("--out", default=str(RESULTS / "drift.json"))
+    args = ap.parse_args(argv)
+
+    sizes = datagen.parse_sizes(args.sizes)
+    tools = [t.strip() for t in args.tools.split(",") if t.strip()]
+    unknown = set(tools) - set(TOOLS)
+    if unknown:
+        raise SystemExit(f"error: unknown tools {sorted(unknown)}; choose from {TOOLS}")
+    if PEERS & set(tools):
+        ensure_peers(setup=not args.no_setup)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+
+    out_path = Path(args.out)
+    results: dict[str, Any] = {"sizes": {}}
+    if out_path.exists():
+        with contextlib.suppress(ValueError):
+            results = json.loads(out_path.read_text())
+    results.setdefault("sizes", {})
+    results["machine"] = {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
+    results["note"] = (
+        "seconds: steward-cli = wall time of the whole process (Python start-up, imports, "
+        "reading both Parquet files, compute, JSON out); every other tool = compute only "
+        "with the data already in memory. peak memory = the process's own peak RSS."
+    )
+    for size in sizes:
+        res = bench_size(size, tools, args.timeout, html=(size == "1m" and not args.no_html))
+        res["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        results["sizes"][size] = res
+        # Keep the sizes in the canonical order.
+        results["sizes"] = {k: results["sizes"][k] for k in datagen.SIZES if k in results["sizes"]}
+        out_path.write_text(json.dumps(results, indent=1) + "\n")
+    md = markdown(results)
+    (out_path.with_suffix(".md")).write_text(md + "\n")
+    print()
+    print(md)
+    print(f"results: {out_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
