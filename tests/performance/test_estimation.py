@@ -117,7 +117,7 @@ def test_dle_tracks_mae_and_rmse_under_shift() -> None:
     rng = np.random.default_rng(0)
 
     def draw(n: int, shift: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        X = rng.normal(size=(n, 3)) + [shift, 0.0, 0.0]
+        X = rng.normal(size=(n, 3)) + np.array([shift, 0.0, 0.0])
         y_pred = X[:, 1] + 0.5 * X[:, 2]
         y = y_pred + rng.normal(size=n) * (0.3 + 0.5 * np.abs(X[:, 0]))
         return X, y_pred, y

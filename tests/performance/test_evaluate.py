@@ -153,7 +153,7 @@ def test_bad_probabilities_and_rows_not_summing_to_one() -> None:
     m = pa.table(
         {"label": ["a", "b"], "prediction": ["a", "b"], "pa": [0.6, 0.5], "pb": [0.4, 0.6]}
     )
-    with pytest.raises(InputError, match="row 1 sum to 1.1"):
+    with pytest.raises(InputError, match=r"row 1 sum to 1\.1"):
         evaluate(m, task="multiclass", score={"a": "pa", "b": "pb"})
 
 
