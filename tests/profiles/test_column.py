@@ -34,8 +34,11 @@ def test_merge_rules() -> None:
     assert a.histogram is not None and a.histogram.counts.tolist() == [1, 1]  # unchanged
     with pytest.raises(SchemaError, match="'v' is numeric in one profile and categorical"):
         a.merge(ColumnProfile.new("v", "categorical"))
-    with pytest.raises(ParameterError, match="binned differently"):
-        a.merge(ColumnProfile.new("v", "numeric").update(pa.array([3.0])))
+    unbinned = ColumnProfile.new("v", "numeric").update(pa.array([3.0]))
+    assert a.merge(unbinned).histogram is None and unbinned.merge(a).histogram is None
+    other_edges = ColumnProfile.new("v", "numeric", edges=[5.0]).update(pa.array([3.0]))
+    assert a.merge(other_edges).histogram is None
+    assert a.merge(other_edges).sketch is not None
     no_values = ColumnProfile.new("v", "numeric").update(pa.array([None], pa.float64()))
     assert a.merge(no_values).histogram is not None
     with pytest.raises(ParameterError, match="cannot merge"):
