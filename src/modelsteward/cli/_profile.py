@@ -1,4 +1,4 @@
-"""``steward profile DATA -o PROFILE.json`` and ``steward profile merge A.json B.json -o OUT.json``."""
+"""``steward profile``: write a mergeable profile of a table, or merge profiles."""
 
 from __future__ import annotations
 
