@@ -67,3 +67,69 @@ def store(db_url: str) -> Iterator[object]:
 def sqlite_url(tmp_path: Path) -> str:
     """A SQLite database URL only (process and file-level tests)."""
     return f"sqlite:///{tmp_path / 'steward.db'}"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ServerProcess:
+    """``steward serve`` in a subprocess on a free loopback port (for kill/restart tests)."""
+
+    def __init__(self, home: Path, *, port: int | None = None, args: tuple[str, ...] = ()) -> None:
+        self.home = home
+        self.port = port or free_port()
+        self.args = args
+        self.proc: object = None
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 20.0) -> ServerProcess:
+        import subprocess
+        import sys
+        import time
+
+        import httpx
+
+        env = {**os.environ, "STEWARD_HOME": str(self.home)}
+        env.pop("STEWARD_DATABASE_URL", None)
+        self.stderr = open(self.home / f"server-{self.port}.log", "ab")  # noqa: SIM115
+        entry = "from modelsteward.cli import run; run()"
+        cmd = [sys.executable, "-c", entry, "serve", "--port", str(self.port)]
+        self.proc = subprocess.Popen([*cmd, *self.args], env=env, stderr=self.stderr)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:  # type: ignore[attr-defined]
+                raise RuntimeError(f"server exited: {self.log()}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=0.5).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"server did not start: {self.log()}")
+
+    def log(self) -> str:
+        return (self.home / f"server-{self.port}.log").read_text(errors="replace")
+
+    def kill(self) -> None:
+        import signal
+
+        self.proc.send_signal(signal.SIGKILL)  # type: ignore[attr-defined]
+        self.proc.wait()  # type: ignore[attr-defined]
+        self.stderr.close()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:  # type: ignore[attr-defined]
+            self.proc.terminate()  # type: ignore[attr-defined]
+            try:
+                self.proc.wait(10)  # type: ignore[attr-defined]
+            except Exception:
+                self.proc.kill()  # type: ignore[attr-defined]
+                self.proc.wait()  # type: ignore[attr-defined]
+        if hasattr(self, "stderr"):
+            self.stderr.close()

@@ -1,42 +1,90 @@
-"""Feature profiles at ingest, through :mod:`modelsteward.profiles` when it is installed.
+"""Feature profiles at ingest through :mod:`modelsteward.profiles`.
 
 Raw feature rows are never stored: each batch's features become a TableProfile per time
-bucket, merged into the stored bucket.
+bucket, merged into the stored bucket. With a reference profile the batch is binned on
+the reference's edges and takes its column kinds, so bucket histograms merge exactly and
+compare exactly with the reference; without one, histograms are skipped (moments,
+quantile sketches and category counts still merge).
 """
 
 from __future__ import annotations
 
-import importlib
+import json
+import logging
 from typing import Any
 
-__all__ = ["available", "merge_profiles", "profile_rows"]
+import pyarrow as pa
+
+from modelsteward.errors import ParameterError, SchemaError, StewardError
+from modelsteward.profiles import TableProfile, profile_table
+
+__all__ = ["merge_profiles", "profile_rows"]
+
+log = logging.getLogger("modelsteward.store")
 
 
-def _profiles() -> Any:
+def _column(values: list[Any]) -> pa.Array:
+    if any(isinstance(v, dict | list) for v in values):
+        return pa.array([None if v is None else json.dumps(v) for v in values], pa.string())
     try:
-        module = importlib.import_module("modelsteward.profiles")
-    except ImportError:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None else str(v) for v in values], pa.string())
+
+
+def rows_to_table(rows: list[dict[str, Any]]) -> pa.Table:
+    """Feature dicts as an Arrow table; mixed-type or nested values become text."""
+    names: dict[str, None] = {}
+    for r in rows:
+        names.update(dict.fromkeys(r))
+    return pa.table({n: _column([r.get(n) for r in rows]) for n in names})
+
+
+def profile_rows(rows: list[dict[str, Any]], reference: str | None = None) -> str | None:
+    """The JSON of a TableProfile of ``rows`` (feature dicts), or ``None`` for no rows."""
+    if not rows:
         return None
-    if not all(hasattr(module, n) for n in ("TableProfile", "profile_table")):
+    return profile_arrow(rows_to_table(rows), reference)
+
+
+def profile_arrow(table: pa.Table, reference: str | None = None) -> str | None:
+    if table.num_rows == 0 or table.num_columns == 0:
         return None
-    return module
-
-
-def available() -> bool:
-    return _profiles() is not None
-
-
-def profile_rows(rows: list[dict[str, Any]]) -> str | None:
-    """The JSON of a TableProfile of ``rows`` (feature dicts), or ``None`` when unavailable."""
-    profiles = _profiles()
-    if not rows or profiles is None:
-        return None
-    import pyarrow as pa
-
-    table = pa.Table.from_pylist(rows)
-    return str(profiles.profile_table(table).to_json())
+    ref = TableProfile.from_json(reference) if reference else None
+    if ref is not None:
+        profile = profile_table(table, reference=ref)
+    else:
+        profile = profile_table(table, bins=0)
+    return str(profile.to_json())
 
 
 def merge_profiles(a: str, b: str) -> str:
-    table_profile = _profiles().TableProfile
-    return str(table_profile.from_json(a).merge(table_profile.from_json(b)).to_json())
+    """Merge two serialised profiles, column by column.
+
+    A column whose histograms cannot merge (the reference changed its edges) keeps its
+    other summaries; a column whose kind changed keeps the stored profile and says so.
+    """
+    first, second = TableProfile.from_json(a), TableProfile.from_json(b)
+    try:
+        return str(first.merge(second).to_json())
+    except StewardError:
+        pass
+    columns = dict(first.columns)
+    for name, col in second.columns.items():
+        if name not in columns:
+            columns[name] = col
+            continue
+        try:
+            columns[name] = columns[name].merge(col)
+        except ParameterError:
+            columns[name].histogram = None
+            col.histogram = None
+            columns[name] = columns[name].merge(col)
+        except SchemaError as exc:
+            log.warning("feature profile of column %r not merged: %s", name, exc)
+    merged = TableProfile(
+        list(columns.values()),
+        rows=first.rows + second.rows,
+        coerced={**first.coerced, **second.coerced},
+    )
+    return str(merged.to_json())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, cast
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["Store"]
 
 _P = cast(sa.Table, PredictionRow.__table__)
+_REFERENCE_TTL = 10.0  # seconds a cached reference profile is trusted
 
 
 class Store:
@@ -57,6 +59,7 @@ class Store:
         self.evaluations = EvaluationRepository(self.engine)
         self.alerts = AlertRepository(self.engine)
         self.keys = KeyRepository(self.engine)
+        self._references: dict[str, tuple[float, str | None]] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
@@ -99,9 +102,10 @@ class Store:
             return IngestResult(accepted=0)
         with_features = [r for r in records if r.features]
         profiles = None
-        if with_features and _profiling.available():
+        reference = self._reference(model) if with_features else None
+        if with_features:
             known = self._stored_ids(model_id, [r.id for r in with_features])
-            profiles = self._bucket_profiles(_fresh(with_features, known))
+            profiles = self._bucket_profiles(_fresh(with_features, known), reference)
 
         def run() -> IngestResult:
             with write_tx(self.engine) as conn:
@@ -113,7 +117,11 @@ class Store:
                     fresh = [r for r in with_features if r.id not in dup]
                     expected = sum(rows for rows, _ in profiles.values())
                     # A concurrent writer stored some of our ids meanwhile: profile again.
-                    todo = profiles if expected == len(fresh) else self._bucket_profiles(fresh)
+                    todo = (
+                        profiles
+                        if expected == len(fresh)
+                        else self._bucket_profiles(fresh, reference)
+                    )
                     self._merge_profiles(conn, model_id, todo)
                 return result
 
@@ -161,14 +169,30 @@ class Store:
         epoch = int(ts.timestamp())
         return datetime.fromtimestamp(epoch - epoch % self.bucket_seconds, UTC)
 
-    def _bucket_profiles(self, records: list[PredictionRecord]) -> dict[datetime, tuple[int, str]]:
+    def _reference(self, model: str) -> str | None:
+        """The model's reference profile, cached for a few seconds."""
+        now = time.monotonic()
+        cached = self._references.get(model)
+        if cached is None or now - cached[0] > _REFERENCE_TTL:
+            cached = (now, self.models.reference(model))
+            self._references[model] = cached
+        return cached[1]
+
+    def set_reference(self, model: str, profile_json: str) -> None:
+        """Set the reference profile drift is measured against (and profiles binned on)."""
+        self.models.set_reference(model, profile_json)
+        self._references.pop(model, None)
+
+    def _bucket_profiles(
+        self, records: list[PredictionRecord], reference: str | None
+    ) -> dict[datetime, tuple[int, str]]:
         groups: dict[datetime, list[dict[str, object]]] = defaultdict(list)
         for r in records:
             if r.features:
                 groups[self._bucket_start(r.timestamp)].append(r.features)
         out: dict[datetime, tuple[int, str]] = {}
         for start, rows in groups.items():
-            profile = _profiling.profile_rows(rows)
+            profile = _profiling.profile_rows(rows, reference)
             if profile is not None:
                 out[start] = (len(rows), profile)
         return out

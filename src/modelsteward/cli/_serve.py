@@ -1,0 +1,78 @@
+"""``steward serve``: the monitoring service (migrates the database first)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from modelsteward.cli._app import app
+from modelsteward.cli._db import DatabaseOption, settings_for
+from modelsteward.errors import StewardError
+
+__all__ = ["serve"]
+
+_DEV_BANNER = """\
+************************************************************************
+*  DEVELOPMENT MODE: authentication is OFF.                            *
+*  Listening on 127.0.0.1 only; anyone on this machine can read and    *
+*  write. Never use --dev in production: create a key with            *
+*  `steward keys create --name NAME --scope admin` and drop --dev.     *
+************************************************************************"""
+
+
+class NoApiKeyError(StewardError):
+    """``steward serve`` without ``--dev`` needs at least one API key."""
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option("--host", help="Interface to bind.")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="TCP port.")] = None,
+    database: DatabaseOption = None,
+    dev: Annotated[
+        bool, typer.Option("--dev", help="No authentication; binds to 127.0.0.1 only.")
+    ] = False,
+    no_migrate: Annotated[
+        bool, typer.Option("--no-migrate", help="Do not run the schema migrations at start.")
+    ] = False,
+) -> None:
+    """Run the monitoring service (REST API, /metrics, /healthz, /readyz)."""
+    from modelsteward.errors import require
+
+    require("uvicorn", "server", "steward serve")
+    import uvicorn
+
+    from modelsteward.server import create_app
+    from modelsteward.store import Store
+
+    settings = settings_for(database)
+    bind_host = host or settings.host
+    bind_port = port if port is not None else settings.port
+    store = Store.from_settings(settings)
+    if not no_migrate and settings.migrate_on_start:
+        store.upgrade()
+    if dev:
+        if bind_host not in ("127.0.0.1", "localhost"):
+            print(f"--dev ignores --host {bind_host}: binding to 127.0.0.1", file=sys.stderr)
+        bind_host = "127.0.0.1"
+        print(_DEV_BANNER, file=sys.stderr)
+    elif store.keys.count_active() == 0:
+        store.close()
+        raise NoApiKeyError(
+            "no API key exists, so nobody could use the service; create one with "
+            "`steward keys create --name NAME --scope admin`, or run `steward serve --dev` "
+            "to try it locally without authentication"
+        )
+    settings = settings.model_copy(update={"migrate_on_start": False})
+    application = create_app(settings, store=store, dev=dev)
+    print(f"steward: serving on http://{bind_host}:{bind_port}", file=sys.stderr)
+    uvicorn.run(
+        application,
+        host=bind_host,
+        port=bind_port,
+        log_level=settings.log_level,
+        access_log=False,
+    )
+    store.close()

@@ -1,0 +1,277 @@
+"""``/api/v1/models``: create, list, show; ingest predictions and labels; references."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import TypeAdapter, ValidationError
+
+from modelsteward.errors import InputError
+from modelsteward.server._auth import require_scope
+from modelsteward.server._body import BodyFormat, body_format, read_body
+from modelsteward.server._errors import validation_errors
+from modelsteward.server._schemas import (
+    LabelIn,
+    LabelsIn,
+    ModelCreateIn,
+    PredictionIn,
+    PredictionsIn,
+)
+from modelsteward.server._tables import read_table, table_to_predictions
+from modelsteward.store import BatchError, LabelRecord, PredictionRecord, Store
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1", tags=["models"])
+
+_PREDICTIONS = TypeAdapter(list[PredictionIn] | PredictionsIn)
+_LABELS = TypeAdapter(list[LabelIn] | LabelsIn)
+
+_INGEST_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {"type": "array", "items": {"$ref": "#/components/schemas/PredictionIn"}},
+                        {"$ref": "#/components/schemas/PredictionsIn"},
+                    ]
+                }
+            },
+            "application/vnd.apache.arrow.stream": {
+                "schema": {"type": "string", "format": "binary"}
+            },
+            "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def _utc(ts: datetime | None, now: datetime) -> datetime:
+    if ts is None:
+        return now
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+
+
+def _parse(adapter: TypeAdapter[Any], body: bytes, what: str) -> list[Any]:
+    try:
+        parsed = adapter.validate_json(body)
+    except ValidationError as exc:
+        raw = exc.errors(include_url=False)
+        if raw and raw[0]["type"] == "json_invalid":
+            raise InputError(f"The body is not valid JSON: {raw[0]['msg']}.") from None
+        errors = validation_errors(list(raw))
+        # a union reports each alternative; keep the errors of the list form for arrays
+        errors = _dedup(errors)
+        first = errors[0]
+        raise BatchError(
+            f"{len(errors)} invalid value(s) in the {what} batch; first at row {first['row']}, "
+            f"field {first['field']!r}: {first['error']}. Nothing was stored.",
+            errors,
+        ) from None
+    if isinstance(parsed, list):
+        return parsed
+    return list(getattr(parsed, what))
+
+
+def _dedup(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for e in errors:
+        field = e["field"] or ""
+        # drop the union-branch prefixes pydantic puts in front of the field name
+        for prefix in ("list[PredictionIn].", "PredictionsIn.", "list[LabelIn].", "LabelsIn."):
+            field = field.removeprefix(prefix)
+        if field in ("list[PredictionIn]", "PredictionsIn", "list[LabelIn]", "LabelsIn"):
+            field = ""
+        e = {**e, "field": field or None}
+        key = (e["row"], e["field"], e["error"])
+        if key not in seen:
+            seen.add(key)
+            out.append(e)
+    return out
+
+
+def _json_predictions(body: bytes) -> list[PredictionRecord]:
+    items: list[PredictionIn] = _parse(_PREDICTIONS, body, "predictions")
+    now = datetime.now(UTC)
+    return [
+        PredictionRecord(
+            id=p.id or uuid.uuid4().hex,
+            timestamp=_utc(p.timestamp, now),
+            prediction=p.prediction,
+            features=p.features,
+            score=p.score,
+            latency_ms=p.latency_ms,
+            version=p.version,
+            error=p.error,
+            segment=p.segment,
+        )
+        for p in items
+    ]
+
+
+@router.post(
+    "/models",
+    status_code=201,
+    dependencies=[Depends(require_scope("admin"))],
+    summary="Register a model to monitor",
+)
+def create_model(body: ModelCreateIn, request: Request) -> dict[str, Any]:
+    model = _store(request).models.create(
+        body.name, body.task, owner=body.owner, schema=body.schema_
+    )
+    return model.to_dict()
+
+
+@router.get("/models", dependencies=[Depends(require_scope("read"))], summary="List models")
+def list_models(request: Request) -> list[dict[str, Any]]:
+    return [m.to_dict() for m in _store(request).models.list()]
+
+
+@router.get(
+    "/models/{name}",
+    dependencies=[Depends(require_scope("read"))],
+    summary="A model with how many predictions and labels are stored",
+)
+def get_model(name: str, request: Request) -> dict[str, Any]:
+    store = _store(request)
+    model = store.models.get(name)
+    stats = store.models.stats(name)
+    return {
+        **model.to_dict(),
+        "predictions": stats.predictions,
+        "labels": stats.labels,
+        "errors": stats.errors,
+        "first_prediction": stats.first_prediction.isoformat() if stats.first_prediction else None,
+        "last_prediction": stats.last_prediction.isoformat() if stats.last_prediction else None,
+    }
+
+
+@router.post(
+    "/models/{name}/predictions",
+    dependencies=[Depends(require_scope("ingest"))],
+    summary="Ingest a batch of predictions (JSON, Arrow IPC or Parquet), all or nothing",
+    openapi_extra=_INGEST_BODY,
+    responses={
+        404: {"description": "Unknown model"},
+        413: {"description": "Body too large"},
+        415: {"description": "Unsupported content type"},
+        422: {"description": "Invalid rows; nothing stored"},
+    },
+)
+async def ingest_predictions(name: str, request: Request) -> dict[str, Any]:
+    fmt = body_format(request, (BodyFormat.JSON, BodyFormat.ARROW, BodyFormat.PARQUET))
+    body = await read_body(request, request.app.state.settings.max_body_bytes)
+    store = _store(request)
+    metrics = request.app.state.metrics
+
+    def work() -> dict[str, Any]:
+        store.models.id_of(name)  # 404 before parsing a large body
+        if fmt is BodyFormat.JSON:
+            records = _json_predictions(body)
+        else:
+            records = table_to_predictions(read_table(body, fmt))
+        limit = request.app.state.settings.max_batch_rows
+        if len(records) > limit:
+            raise InputError(f"The batch has {len(records)} rows; the limit is {limit}.")
+        result = store.ingest_predictions(name, records)
+        if result.duplicates:
+            dup = set(result.duplicates)
+            stored = [r for r in records if r.id not in dup]
+        else:
+            stored = records
+        metrics.observe_predictions(name, stored, len(result.duplicates))
+        return result.to_dict()
+
+    return await run_in_threadpool(work)
+
+
+@router.post(
+    "/models/{name}/labels",
+    dependencies=[Depends(require_scope("ingest"))],
+    summary="Ingest labels for earlier (or later) predictions, by prediction id",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            {"type": "array", "items": {"$ref": "#/components/schemas/LabelIn"}},
+                            {"$ref": "#/components/schemas/LabelsIn"},
+                        ]
+                    }
+                }
+            },
+        }
+    },
+)
+async def ingest_labels(name: str, request: Request) -> dict[str, Any]:
+    body_format(request, (BodyFormat.JSON,))
+    body = await read_body(request, request.app.state.settings.max_body_bytes)
+    store = _store(request)
+
+    def work() -> dict[str, Any]:
+        store.models.id_of(name)
+        items: list[LabelIn] = _parse(_LABELS, body, "labels")
+        records = [
+            LabelRecord(
+                id=i.id,
+                label=i.label,
+                timestamp=None if i.timestamp is None else _utc(i.timestamp, i.timestamp),
+            )
+            for i in items
+        ]
+        result = store.ingest_labels(name, records)
+        request.app.state.metrics.observe_labels(name, result.accepted)
+        return result.to_dict()
+
+    return await run_in_threadpool(work)
+
+
+@router.put(
+    "/models/{name}/reference",
+    dependencies=[Depends(require_scope("admin"))],
+    summary="Set the reference data (Parquet, CSV, Arrow IPC) or profile (JSON)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                t: {"schema": {"type": "string", "format": "binary"}}
+                for t in (
+                    "application/vnd.apache.parquet",
+                    "text/csv",
+                    "application/vnd.apache.arrow.stream",
+                    "application/json",
+                )
+            },
+        }
+    },
+)
+async def set_reference(name: str, request: Request) -> dict[str, Any]:
+    from modelsteward.server._drift import reference_from_body
+
+    fmt = body_format(
+        request, (BodyFormat.JSON, BodyFormat.ARROW, BodyFormat.PARQUET, BodyFormat.CSV)
+    )
+    body = await read_body(request, request.app.state.settings.max_body_bytes)
+    store = _store(request)
+
+    def work() -> dict[str, Any]:
+        store.models.id_of(name)
+        profile, rows = reference_from_body(body, fmt)
+        store.set_reference(name, profile)
+        return {"model": name, "reference_rows": rows}
+
+    return await run_in_threadpool(work)

@@ -1,0 +1,105 @@
+"""``/api/v1/alerts``, ``/api/v1/keys`` and the evaluation time series."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from modelsteward.server._auth import require_scope
+from modelsteward.server._schemas import AckIn, KeyCreateIn
+from modelsteward.store import ApiKey, Store
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1")
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def _utc(ts: datetime | None) -> datetime | None:
+    if ts is None:
+        return None
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+
+
+@router.get(
+    "/alerts",
+    tags=["alerts"],
+    dependencies=[Depends(require_scope("read"))],
+    summary="List alerts, newest first",
+)
+def list_alerts(
+    request: Request,
+    model: str | None = None,
+    status: str | None = Query(None, pattern="^(firing|acknowledged|resolved)$"),
+) -> list[dict[str, Any]]:
+    store = _store(request)
+    model_id = store.models.id_of(model) if model is not None else None
+    return [a.to_dict() for a in store.alerts.list(model_id=model_id, status=status)]
+
+
+@router.post("/alerts/{alert_id}/ack", tags=["alerts"], summary="Acknowledge an alert")
+def ack_alert(
+    alert_id: int,
+    request: Request,
+    body: AckIn | None = None,
+    key: ApiKey | None = Depends(require_scope("read")),  # noqa: B008
+) -> dict[str, Any]:
+    by = (body.by if body else None) or (key.name if key else None)
+    return _store(request).alerts.acknowledge(alert_id, by=by).to_dict()
+
+
+@router.get(
+    "/models/{name}/evaluations",
+    tags=["models"],
+    dependencies=[Depends(require_scope("read"))],
+    summary="The time series of evaluated metrics of a model",
+)
+def evaluations(
+    name: str,
+    request: Request,
+    metric: str | None = None,
+    version: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> list[dict[str, Any]]:
+    store = _store(request)
+    series = store.evaluations.series(
+        store.models.id_of(name), metric, _utc(start), _utc(end), version=version
+    )
+    return [e.to_dict() for e in series]
+
+
+@router.post(
+    "/keys",
+    tags=["keys"],
+    status_code=201,
+    dependencies=[Depends(require_scope("admin"))],
+    summary="Create an API key; the token is in the answer only",
+)
+def create_key(body: KeyCreateIn, request: Request) -> dict[str, Any]:
+    key, token = _store(request).keys.create(body.name, body.scope)
+    return {**key.to_dict(), "token": token}
+
+
+@router.get(
+    "/keys", tags=["keys"], dependencies=[Depends(require_scope("admin"))], summary="List keys"
+)
+def list_keys(request: Request) -> list[dict[str, Any]]:
+    return [k.to_dict() for k in _store(request).keys.list()]
+
+
+@router.delete(
+    "/keys/{key_id}",
+    tags=["keys"],
+    status_code=204,
+    dependencies=[Depends(require_scope("admin"))],
+    summary="Revoke a key",
+)
+def revoke_key(key_id: str, request: Request) -> None:
+    _store(request).keys.revoke(key_id)

@@ -1,0 +1,111 @@
+"""The FastAPI application: REST API under ``/api/v1``, health, readiness and metrics."""
+
+from __future__ import annotations
+
+import logging
+from importlib.metadata import PackageNotFoundError, version
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from modelsteward.server import _api_models, _api_ops, _drift
+from modelsteward.server._errors import install_handlers
+from modelsteward.server._metrics import ServiceMetrics
+from modelsteward.settings import Settings
+from modelsteward.store import Store
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("modelsteward.server")
+
+
+def _version() -> str:
+    try:
+        return version("modelsteward")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0+unknown"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    store: Store | None = None,
+    dev: bool = False,
+) -> FastAPI:
+    """Build the app. ``dev`` turns authentication off (serve it on loopback only).
+
+    The store is opened from ``settings`` unless one is given; migrations run at start-up
+    unless ``settings.migrate_on_start`` is off.
+    """
+    settings = settings or Settings()
+    owns_store = store is None
+    the_store = store if store is not None else Store.from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            the_store.upgrade()
+        yield
+        if owns_store:
+            the_store.close()
+
+    app = FastAPI(
+        title="modelsteward",
+        version=_version(),
+        description="Monitoring service: predictions, labels, drift, alerts.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.store = the_store
+    app.state.dev = dev
+    app.state.metrics = ServiceMetrics()
+    install_handlers(app)
+    app.include_router(_api_models.router)
+    app.include_router(_api_ops.router)
+    app.include_router(_drift.router)
+    _install_ops_routes(app)
+    _install_request_metrics(app)
+    return app
+
+
+def _install_ops_routes(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["ops"], summary="The process is up")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"], summary="The database answers and its schema is current")
+    def readyz(request: Request) -> JSONResponse:
+        store: Store = request.app.state.store
+        if store.ping():
+            return JSONResponse({"status": "ready"})
+        return JSONResponse(
+            {"status": "unavailable", "detail": "database unreachable or not migrated"},
+            status_code=503,
+        )
+
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
+    def metrics(request: Request) -> Response:
+        registry = request.app.state.metrics.registry
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def _install_request_metrics(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def count(request: Request, call_next: Callable[[Request], Awaitable[Any]]) -> Any:
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            route = request.scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            m: ServiceMetrics = request.app.state.metrics
+            m.requests.labels(request.method, template, str(status)).inc()
+            m.request_seconds.labels(template).observe(time.perf_counter() - started)

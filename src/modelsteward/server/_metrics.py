@@ -1,0 +1,140 @@
+"""``/metrics``: Prometheus exposition with bounded label cardinality.
+
+Per-model series carry only ``model`` and ``version`` labels (at most ``max_versions``
+versions per model; the rest are counted under ``version="other"``); HTTP series carry
+the route template, never a raw path or id.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from modelsteward.store import PredictionRecord
+
+__all__ = ["LATENCY_BUCKETS_MS", "ServiceMetrics"]
+
+LATENCY_BUCKETS_MS = (1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 10000.0)
+
+
+class _Latency:
+    __slots__ = ("buckets", "count", "total")
+
+    def __init__(self) -> None:
+        self.buckets = np.zeros(len(LATENCY_BUCKETS_MS) + 1, dtype=np.int64)
+        self.count = 0
+        self.total = 0.0
+
+    def add(self, values: np.ndarray) -> None:
+        idx = np.searchsorted(np.asarray(LATENCY_BUCKETS_MS), values, side="left")
+        self.buckets += np.bincount(idx, minlength=len(self.buckets))
+        self.count += int(values.size)
+        self.total += float(values.sum())
+
+
+class ServiceMetrics(Collector):
+    """Counters the ingest path updates, exposed through a private registry."""
+
+    def __init__(self, max_versions: int = 20) -> None:
+        self.max_versions = max_versions
+        self.registry = CollectorRegistry(auto_describe=True)
+        self._lock = threading.Lock()
+        self._predictions: dict[tuple[str, str], int] = defaultdict(int)
+        self._errors: dict[tuple[str, str], int] = defaultdict(int)
+        self._duplicates: dict[str, int] = defaultdict(int)
+        self._labels: dict[str, int] = defaultdict(int)
+        self._latency: dict[tuple[str, str], _Latency] = {}
+        self._versions: dict[str, set[str]] = defaultdict(set)
+        self.requests = Counter(
+            "steward_http_requests",
+            "HTTP requests answered, by route template and status code.",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.request_seconds = Histogram(
+            "steward_http_request_duration_seconds",
+            "Time to answer HTTP requests, by route template.",
+            ["route"],
+            registry=self.registry,
+        )
+        self.registry.register(self)
+
+    def _version(self, model: str, version: str | None) -> str:
+        v = version or ""
+        known = self._versions[model]
+        if v in known:
+            return v
+        if len(known) < self.max_versions:
+            known.add(v)
+            return v
+        return "other"
+
+    def observe_predictions(
+        self, model: str, records: Iterable[PredictionRecord], duplicates: int
+    ) -> None:
+        by_version: dict[str | None, list[PredictionRecord]] = defaultdict(list)
+        for r in records:
+            by_version[r.version].append(r)
+        with self._lock:
+            self._duplicates[model] += duplicates
+            for version, rows in by_version.items():
+                key = (model, self._version(model, version))
+                self._predictions[key] += len(rows)
+                self._errors[key] += sum(1 for r in rows if r.error)
+                lat = np.array([r.latency_ms for r in rows if r.latency_ms is not None], float)
+                if lat.size:
+                    self._latency.setdefault(key, _Latency()).add(lat)
+
+    def observe_labels(self, model: str, count: int) -> None:
+        with self._lock:
+            self._labels[model] += count
+
+    def collect(self) -> Iterator[Metric]:
+        with self._lock:
+            preds = CounterMetricFamily(
+                "steward_predictions",
+                "Predictions stored (duplicates excluded).",
+                labels=["model", "version"],
+            )
+            for (m, v), n in sorted(self._predictions.items()):
+                preds.add_metric([m, v], n)
+            errs = CounterMetricFamily(
+                "steward_prediction_errors",
+                "Predictions flagged as errors.",
+                labels=["model", "version"],
+            )
+            for (m, v), n in sorted(self._errors.items()):
+                errs.add_metric([m, v], n)
+            dups = CounterMetricFamily(
+                "steward_duplicate_predictions",
+                "Predictions received again and not stored twice.",
+                labels=["model"],
+            )
+            for m, n in sorted(self._duplicates.items()):
+                dups.add_metric([m], n)
+            labels = CounterMetricFamily("steward_labels", "Labels received.", labels=["model"])
+            for m, n in sorted(self._labels.items()):
+                labels.add_metric([m], n)
+            latency = HistogramMetricFamily(
+                "steward_prediction_latency_milliseconds",
+                "Model latency reported with each prediction.",
+                labels=["model", "version"],
+            )
+            for (m, v), h in sorted(self._latency.items()):
+                cumulative = np.cumsum(h.buckets)
+                buckets = [
+                    (str(b), int(c)) for b, c in zip(LATENCY_BUCKETS_MS, cumulative, strict=False)
+                ]
+                buckets.append(("+Inf", int(cumulative[-1])))
+                latency.add_metric([m, v], buckets, h.total)
+        yield preds
+        yield errs
+        yield dups
+        yield labels
+        yield latency

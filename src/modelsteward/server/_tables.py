@@ -1,0 +1,130 @@
+"""Arrow IPC and Parquet bodies turned into prediction records, column by column."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.ipc as ipc
+import pyarrow.parquet as pq
+
+from modelsteward.errors import DataReadError, SchemaError
+from modelsteward.server._body import BodyFormat
+from modelsteward.store import BatchError, PredictionRecord
+
+__all__ = ["read_table", "table_to_predictions"]
+
+META = ("id", "timestamp", "prediction", "score", "latency_ms", "version", "error", "segment")
+
+
+def read_table(body: bytes, fmt: BodyFormat) -> pa.Table:
+    """Decode an Arrow IPC (stream or file), Parquet or CSV body."""
+    try:
+        if fmt is BodyFormat.PARQUET:
+            return pq.read_table(io.BytesIO(body))
+        if fmt is BodyFormat.CSV:
+            import pyarrow.csv as pacsv
+
+            return pacsv.read_csv(io.BytesIO(body))
+        try:
+            return ipc.open_stream(pa.BufferReader(body)).read_all()
+        except pa.ArrowInvalid:
+            return ipc.open_file(pa.BufferReader(body)).read_all()
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise DataReadError(f"The body is not a readable {fmt.value} table: {exc}") from exc
+
+
+def _parse_text_timestamps(values: list[str | None]) -> list[datetime]:
+    """Row-by-row ISO 8601 parsing, used only when the vectorised cast fails."""
+    out: list[datetime] = []
+    errors: list[dict[str, Any]] = []
+    for i, v in enumerate(values):
+        try:
+            if v is None:
+                raise ValueError("is missing")
+            ts = datetime.fromisoformat(v)
+        except ValueError as exc:
+            errors.append({"row": i, "field": "timestamp", "error": f"{v!r}: {exc}"})
+            continue
+        out.append(ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC))
+    if errors:
+        raise BatchError(
+            f"{len(errors)} bad timestamp(s); first at row {errors[0]['row']}: "
+            f"{errors[0]['error']}. Use ISO 8601. Nothing was stored.",
+            errors,
+        )
+    return out
+
+
+def _timestamps(table: pa.Table, n: int) -> list[datetime]:
+    if "timestamp" not in table.column_names:
+        now = datetime.now(UTC)
+        return [now] * n
+    col = table.column("timestamp")
+    if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        try:
+            col = col.cast(pa.timestamp("us", tz="UTC"))
+        except pa.ArrowInvalid:
+            return _parse_text_timestamps(col.to_pylist())
+    elif pa.types.is_timestamp(col.type):
+        if col.type.tz is None:
+            col = pc.assume_timezone(col, "UTC")
+        col = col.cast(pa.timestamp("us", tz="UTC"))
+    else:
+        raise SchemaError(
+            f"column 'timestamp' has type {col.type}; expected a timestamp or ISO 8601 text"
+        )
+    if col.null_count:
+        row = pc.index(pc.is_null(col), True).as_py()
+        raise BatchError(
+            f"column 'timestamp' is empty at row {row}; nothing was stored",
+            [{"row": row, "field": "timestamp", "error": "is missing"}],
+        )
+    values: list[datetime] = col.to_pylist()
+    return values
+
+
+def _column(table: pa.Table, name: str, n: int, default: Any = None) -> list[Any]:
+    if name not in table.column_names:
+        return [default] * n
+    return list(table.column(name).to_pylist())
+
+
+def table_to_predictions(table: pa.Table) -> list[PredictionRecord]:
+    """Rows of ``table`` as records: the META columns, every other column a feature
+    (or a struct column ``features``)."""
+    n = table.num_rows
+    ids = _column(table, "id", n)
+    if "id" in table.column_names and not pa.types.is_string(table.column("id").type):
+        ids = [None if v is None else str(v) for v in ids]
+    ids = [v if v is not None else uuid.uuid4().hex for v in ids]
+    timestamps = _timestamps(table, n)
+    if "features" in table.column_names:
+        features: list[Any] = table.column("features").to_pylist()
+    else:
+        rest = [c for c in table.column_names if c not in META]
+        features = table.select(rest).to_pylist() if rest else [None] * n
+    latency = _column(table, "latency_ms", n)
+    errors = _column(table, "error", n, False)
+    preds = _column(table, "prediction", n)
+    scores = _column(table, "score", n)
+    versions = _column(table, "version", n)
+    segments = _column(table, "segment", n)
+    return [
+        PredictionRecord(
+            id=ids[i],
+            timestamp=timestamps[i],
+            prediction=preds[i],
+            features=features[i],
+            score=scores[i],
+            latency_ms=latency[i],
+            version=versions[i],
+            error=bool(errors[i]),
+            segment=segments[i],
+        )
+        for i in range(n)
+    ]

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from modelsteward.cli import main
+from tests.conftest import ServerProcess
+
+
+def test_refuses_to_start_without_a_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("STEWARD_HOME", str(tmp_path))
+    monkeypatch.delenv("STEWARD_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["serve", "--port", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: no API key exists") and "--dev" in err
+    assert (tmp_path / "steward.db").exists()  # migrated before the check
+
+
+def test_dev_binds_loopback_and_says_so(tmp_path: Path) -> None:
+    server = ServerProcess(tmp_path, args=("--dev", "--host", "0.0.0.0")).start()
+    try:
+        r = httpx.post(f"{server.url}/api/v1/models", json={"name": "m", "task": "binary"})
+        assert r.status_code == 201
+    finally:
+        server.stop()
+    log = server.log()
+    assert "DEVELOPMENT MODE" in log and "authentication is OFF" in log
+    assert "binding to 127.0.0.1" in log
+
+
+def test_serves_with_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STEWARD_HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    from modelsteward.settings import load_settings
+    from modelsteward.store import Store
+
+    store = Store.from_settings(load_settings())
+    store.upgrade()
+    _, token = store.keys.create("ops", "admin")
+    store.close()
+    server = ServerProcess(tmp_path).start()
+    try:
+        assert httpx.get(f"{server.url}/api/v1/models").status_code == 401
+        r = httpx.get(f"{server.url}/api/v1/models", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200 and r.json() == []
+        assert httpx.get(f"{server.url}/readyz").status_code == 200
+        assert "steward_http_requests" in httpx.get(f"{server.url}/metrics").text
+    finally:
+        server.stop()
