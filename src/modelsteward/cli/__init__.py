@@ -39,6 +39,7 @@ def run() -> None:
 def _register_commands() -> None:
     """Import the command modules; each registers itself on :data:`app`."""
     # One import per command module, kept here so `import modelsteward.cli` stays cheap.
+    from modelsteward.cli import _detect  # noqa: F401
     from modelsteward.cli import _drift, _profile, _version  # noqa: F401
     from modelsteward.cli import _performance  # noqa: F401
     from modelsteward.cli import _db, _keys, _models, _serve  # noqa: F401
