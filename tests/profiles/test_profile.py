@@ -96,7 +96,8 @@ def test_small_batches_agree_with_one_batch(
     streamed = profile_table(data, batch_size=333, on_batch=done.append)
     assert_same_profile(whole, streamed, mixed_table)
     assert done[-1] == 2 * mixed_table.num_rows  # two passes: edges come from this data
-    assert done == sorted(done) and len(done) == 2 * -(-mixed_table.num_rows // 333)
+    steps = np.diff([0, *done])
+    assert steps.min() > 0 and steps.max() <= 333  # Parquet batches stop at row groups
 
 
 def test_against_a_reference_is_one_pass_and_exactly_binned(mixed_table: pa.Table) -> None:

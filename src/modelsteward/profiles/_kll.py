@@ -249,7 +249,7 @@ class KLLSketch:
             self._compact(level)
 
     def _compact(self, h: int) -> None:
-        level = np.sort(self._levels[h])
+        level = np.sort(self._levels[h], kind="stable" if h else "quicksort")
         left = level[:0]
         if level.size % 2:
             left, level = level[-1:], level[:-1]
