@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import html
 import re
-import sys
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -14,50 +12,7 @@ from modelsteward.errors import InputError, MissingExtraError
 from modelsteward.report import render_drift_html, render_drift_summary_html
 from modelsteward.report._charts import plotly_bundle
 from tests.report._fixtures import NASTY, NASTY_CATEGORY, REPORT
-
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-        "track", "wbr"}
-
-
-class _Checker(HTMLParser):
-    """Collects URL attributes and checks that open and close tags pair up."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[str] = []
-        self.errors: list[str] = []
-        self.urls: list[str] = []
-        self.tags: dict[str, int] = {}
-        self.text: list[str] = []
-        self._in_script = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags[tag] = self.tags.get(tag, 0) + 1
-        self.urls += [v or "" for k, v in attrs if k in ("src", "href", "action", "data")]
-        if tag not in VOID:
-            self.stack.append(tag)
-        self._in_script = tag in ("script", "style")
-
-    def handle_endtag(self, tag: str) -> None:
-        self._in_script = False
-        if not self.stack or self.stack[-1] != tag:
-            self.errors.append(f"</{tag}> closes <{self.stack[-1] if self.stack else None}>")
-            if tag in self.stack:
-                while self.stack.pop() != tag:
-                    pass
-            return
-        self.stack.pop()
-
-    def handle_data(self, data: str) -> None:
-        if not self._in_script:
-            self.text.append(data)
-
-
-def parse(page: str) -> _Checker:
-    checker = _Checker()
-    checker.feed(page)
-    checker.close()
-    return checker
+from tests.report._html import hide_plotly, parse
 
 
 @pytest.fixture(scope="module")
@@ -198,19 +153,10 @@ def test_bad_input_is_an_input_error() -> None:
         render_drift_html([])  # type: ignore[arg-type]
 
 
-def _hide_plotly(monkeypatch: pytest.MonkeyPatch) -> None:
-    plotly_bundle.cache_clear()
-    for name in list(sys.modules):
-        if name == "plotly" or name.startswith("plotly."):
-            monkeypatch.delitem(sys.modules, name)
-    for name in ("plotly", "plotly.graph_objects", "plotly.offline"):
-        monkeypatch.setitem(sys.modules, name, None)
-
-
 def test_missing_plotly_raises_missing_extra(
     monkeypatch: pytest.MonkeyPatch, report: dict[str, Any]
 ) -> None:
-    _hide_plotly(monkeypatch)
+    hide_plotly(monkeypatch)
     try:
         with pytest.raises(MissingExtraError, match=r"pip install 'modelsteward\[report\]'"):
             render_drift_html(report)
@@ -229,3 +175,19 @@ def test_summary_fragment(report: dict[str, Any]) -> None:
     assert html.escape(NASTY) in fragment and NASTY not in fragment
     assert "Detected" in fragment and "Benjamini–Hochberg" in fragment
     assert len(fragment) < 30_000
+
+
+def test_renders_a_real_drift_report() -> None:
+    np = pytest.importorskip("numpy")
+    pa = pytest.importorskip("pyarrow")
+    from modelsteward.datadrift import drift
+
+    rng = np.random.default_rng(0)
+    ref = pa.table({"age": rng.normal(40, 10, 400), "city": rng.choice(["a", "b"], 400)})
+    cur = pa.table({"age": rng.normal(46, 10, 300), "city": rng.choice(["a", "<b>"], 300)})
+    report = drift(ref, cur, multivariate=False).to_dict()
+    page = render_drift_html(report)
+    checker = parse(page)
+    assert checker.errors == [] and checker.stack == []
+    assert page.count("<details id=") == 2 and "&lt;b&gt;" in page
+    assert parse(render_drift_summary_html(report)).errors == []

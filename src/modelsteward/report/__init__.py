@@ -1,6 +1,7 @@
 """Self-contained HTML reports that open offline.
 
-Reports render plain result dicts (``DriftReport.to_dict()``, performance results);
+Reports render plain result dicts (``DriftReport.to_dict()``,
+``PerformanceReport.to_dict()``);
 they compute nothing. A page embeds the plotly.js bundle once, inline; charts and
 styles need no network. Plotly is the optional ``report`` extra
 (``pip install 'modelsteward[report]'``); without it :func:`render_drift_html` raises
@@ -38,6 +39,7 @@ from modelsteward.report._page import (
     render_page,
     table_html,
 )
+from modelsteward.report._performance import render_performance_html
 
 __all__ = [
     "Cell",
@@ -54,6 +56,7 @@ __all__ = [
     "render_drift_summary_html",
     "render_fragment",
     "render_page",
+    "render_performance_html",
     "save_html",
     "table_html",
 ]

@@ -50,18 +50,22 @@ padding:18px 20px;margin-bottom:18px}
 .ms-report table.data th,.ms-report table.data td{padding:6px 10px;border-bottom:1px solid var(--line);
 text-align:left;vertical-align:top}
 .ms-report table.data th{background:#f0f3f7;font-weight:600;position:sticky;top:0}
+.ms-report table.sortable th{white-space:nowrap}
 .ms-report table.sortable th{cursor:pointer;user-select:none}
 .ms-report table.sortable th:after{content:" \\2195";color:#9aa5b1;font-size:11px}
 .ms-report table.sortable th[aria-sort=ascending]:after{content:" \\25B2";color:var(--fg)}
 .ms-report table.sortable th[aria-sort=descending]:after{content:" \\25BC";color:var(--fg)}
 .ms-report td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .ms-report td.empty{color:#9aa5b1}
-.ms-report td .sub{display:block;color:var(--muted);font-size:11.5px;white-space:normal}
-.ms-report td.rule{min-width:220px;font-size:12.5px;color:#3e4c59}
+.ms-report .nowrap{white-space:nowrap}
+.ms-report td .sub{display:block;color:var(--muted);font-size:11.5px;white-space:nowrap}
+.ms-report td .sub.wrap{white-space:normal}
+.ms-report td.rule{min-width:180px;font-size:12.5px;color:#3e4c59}
 .ms-report tr.row-bad td:first-child{box-shadow:inset 3px 0 0 var(--bad)}
 .ms-report tr.row-muted td{color:var(--muted)}
 .ms-report tr.row-warn td:first-child{box-shadow:inset 3px 0 0 #e8a33d}
 .ms-report td.warn{background:var(--warn-bg);color:var(--warn)}
+.ms-report td.bad{background:var(--bad-bg);color:var(--bad);font-weight:600}
 .ms-report table.data tbody tr:hover{background:#f8fafc}
 .ms-report .badge{display:inline-block;padding:1px 9px;border-radius:999px;font-size:12px;
 font-weight:600;white-space:nowrap}

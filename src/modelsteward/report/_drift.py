@@ -97,6 +97,9 @@ def render_drift_html(report: Mapping[str, Any], *, title: str = "Data drift rep
 def render_drift_summary_html(report: Mapping[str, Any]) -> str:
     """A compact HTML fragment (summary cards and drift table) for Jupyter's ``_repr_html_``.
 
+    The table is already ordered (drifted first, then by score) and, with no script,
+    not sortable.
+
     It carries its own scoped CSS and no scripts or plotly bundle, so it works without
     the ``report`` extra.
 
@@ -112,7 +115,7 @@ def render_drift_summary_html(report: Mapping[str, Any]) -> str:
     rule = report.get("decision_rule")
     intro = rule.get("description") if isinstance(rule, Mapping) else None
     section = Section("Drift by column", body, intro=str(intro) if intro else None)
-    return render_fragment(_cards(report, columns), [section])
+    return render_fragment(_cards(report, columns, page=False), [section])
 
 
 def _check(report: Mapping[str, Any]) -> None:
@@ -172,7 +175,9 @@ def _subtitle(report: Mapping[str, Any]) -> str | None:
     return " · ".join(parts) or None
 
 
-def _cards(report: Mapping[str, Any], columns: Sequence[Mapping[str, Any]]) -> list[SummaryCard]:
+def _cards(
+    report: Mapping[str, Any], columns: Sequence[Mapping[str, Any]], *, page: bool = True
+) -> list[SummaryCard]:
     drifted = report.get("dataset_drift")
     checked = [c for c in columns if c.get("status") != "skipped"]
     n_drifted = sum(1 for c in checked if c.get("drifted"))
@@ -198,13 +203,14 @@ def _cards(report: Mapping[str, Any], columns: Sequence[Mapping[str, Any]]) -> l
                                  str(label) if label else None))
     skipped = len(columns) - len(checked)
     if skipped:
-        cards.append(SummaryCard("Skipped columns", str(skipped), "not tested; reasons below",
-                                 "warn"))
+        detail = "not tested; reasons below" if page else "not tested"
+        cards.append(SummaryCard("Skipped columns", str(skipped), detail, "warn"))
     quality = report.get("data_quality")
     warnings = quality.get("warnings") if isinstance(quality, Mapping) else None
     if warnings:
         cards.append(SummaryCard("Data-quality warnings", str(len(warnings)),
-                                 "see Data quality", "warn"))
+                                 "see Data quality" if page else "in the full report",
+                                 "warn"))
     mv = report.get("multivariate")
     dc = mv.get("domain_classifier") if isinstance(mv, Mapping) else None
     if isinstance(dc, Mapping) and dc.get("status") == "ok":
@@ -236,7 +242,7 @@ def _effect(col: Mapping[str, Any]) -> object:
     extra = [str(x) for x in (col.get("effect_name"),) if x]
     if col.get("effect_floor") is not None:
         extra.append(f"floor {fmt_number(col.get('effect_floor'))}")
-    meta = f'<span class="sub">{esc(" · ".join(extra))}</span>' if extra else ""
+    meta = f'<span class="sub wrap">{esc(" · ".join(extra))}</span>' if extra else ""
     return Cell(Html(f"{esc(fmt_number(size))}{meta}"), sort=_as_float(size))
 
 
@@ -266,11 +272,12 @@ def _drift_table(columns: Sequence[Mapping[str, Any]], *, links: bool) -> str:
         if has_effect:
             row.append(_effect(col))
         rule = col.get("reason") if col.get("status") == "skipped" else col.get("rule")
-        row += [_num(col.get("threshold")), badge(text, tone),
+        threshold = None if col.get("status") == "skipped" else _num(col.get("threshold"))
+        row += [threshold, badge(text, tone),
                 Cell(rule, klass="rule") if rule else None]
         rows.append(row)
         classes.append({"bad": "row-bad", "muted": "row-muted"}.get(tone, ""))
-    return table_html(heads, rows, row_classes=classes)
+    return table_html(heads, rows, row_classes=classes, sortable=links)
 
 
 def _as_float(value: Any) -> float | None:

@@ -205,8 +205,13 @@ def _domain_classifier(dc: Mapping[str, Any], ids: Iterator[str]) -> str:
     auc_text = fmt_number(dc.get("auc"), 3)
     if low is not None and high is not None:
         auc_text += f" (interval {fmt_number(low, 3)} – {fmt_number(high, 3)})"
-    facts = _facts([("cross-validated AUC", auc_text),
-                    ("threshold", fmt_number(dc.get("threshold"), 3))])
+    items: list[tuple[str, object]] = [("cross-validated AUC", auc_text),
+                                       ("threshold", fmt_number(dc.get("threshold"), 3))]
+    rows = dc.get("rows")
+    if isinstance(rows, Mapping):
+        items.append(("rows used", f"{fmt_number(rows.get('reference'))} reference, "
+                                   f"{fmt_number(rows.get('current'))} current"))
+    facts = _facts(items)
     parts = [f"<div><h3>{esc(title)} {_verdict_badge(dc.get('drifted'))}</h3>",
              '<p class="note">A classifier is trained to tell current rows from reference '
              "rows; an AUC near 0.5 means it cannot.</p>", facts]
