@@ -18,6 +18,7 @@ EXPECTED = {
     "holm",
     "jensenshannon",
     "jensenshannon_numeric",
+    "ks_p_value",
     "ks_test",
     "psi",
     "psi_numeric",

@@ -73,6 +73,9 @@ def ks_test(reference: ArrayLike, current: ArrayLike, *, assume_sorted: bool = F
     d = ks_statistic(ref, cur)
 
     if max(n, m) <= _KS_MAX_EXACT_N:
+        # scipy's exact mode reports d snapped to the lattice h / lcm(n, m).
+        lcm = (n // math.gcd(n, m)) * m
+        d = round(d * lcm) / lcm
         # scipy's exact path (pythran kernels); it warns when it falls back to
         # the asymptotic value, which is what we want silently.
         with warnings.catch_warnings():
