@@ -71,3 +71,14 @@ def test_degenerate_and_round_trip() -> None:
     assert Moments.from_dict(Moments().to_dict()) == Moments()
     with pytest.raises(ParameterError, match="finite"):
         Moments.of([1.0, math.inf])
+
+
+def test_overflowing_sums_still_serialise() -> None:
+    m = Moments.of([1e200, -1e200, 5.0])
+    assert math.isinf(m.m2) and math.isinf(m.m4)
+    data = m.to_dict()
+    assert data["m2"] == "inf"
+    again = Moments.from_dict(data)
+    assert again.count == 3 and math.isinf(again.m2) and again.max == 1e200
+    with pytest.raises(ValueError, match="expected a number"):
+        Moments.from_dict(dict(data, mean="lots"))

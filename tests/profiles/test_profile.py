@@ -100,6 +100,15 @@ def test_small_batches_agree_with_one_batch(
     assert steps.min() > 0 and steps.max() <= 333  # Parquet batches stop at row groups
 
 
+def test_parquet_is_read_one_row_group_at_a_time(tmp_path: Path) -> None:
+    path = tmp_path / "groups.parquet"
+    pq.write_table(pa.table({"v": np.arange(1_000.0)}), path, row_group_size=100)
+    done: list[int] = []
+    profile = profile_table(path, batch_size=10_000, on_batch=done.append)
+    assert done == list(range(100, 2_001, 100))  # two passes of ten row groups
+    assert profile["v"].moments is not None and profile["v"].moments.mean == 499.5
+
+
 def test_against_a_reference_is_one_pass_and_exactly_binned(mixed_table: pa.Table) -> None:
     reference = profile_table(mixed_table.slice(0, 2_000))
     current_table = mixed_table.slice(2_000)
@@ -147,6 +156,16 @@ def test_datetime_units_give_epoch_seconds() -> None:
         assert profile_table(table)["t"].min == stamp.timestamp()
     dates = pa.table({"d": pa.array([dt.date(1970, 1, 2)], pa.date32())})
     assert profile_table(dates)["d"].max == 86_400.0
+
+
+def test_datetime_text_is_parsed_when_the_schema_says_so() -> None:
+    table = pa.table({"t": ["1970-01-01T00:01:00Z", "1970-01-01T02:00:00+01:00", None]})
+    profile = profile_table(table, schema={"t": "datetime"})
+    assert (profile["t"].min, profile["t"].max, profile["t"].nulls) == (60.0, 3_600.0, 1)
+    naive = profile_table(pa.table({"t": ["1970-01-02"]}), schema={"t": "datetime"})
+    assert naive["t"].min == 86_400.0
+    with pytest.raises(SchemaError, match="'t' should hold datetime"):
+        profile_table(pa.table({"t": ["yesterday"]}), schema={"t": "datetime"})
 
 
 def test_bins_zero_skips_histograms_and_bad_parameters() -> None:

@@ -58,6 +58,46 @@ def test_bad_files_are_data_read_errors(mixed_table: pa.Table, tmp_path: Path) -
         TableProfile.load(tmp_path / "absent.json")
 
 
+json_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 10**6),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=5),
+    st.lists(st.integers(-2, 5), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+
+
+def _leaves(node: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    if isinstance(node, dict):
+        return [path] + [p for k, v in node.items() for p in _leaves(v, (*path, k))]
+    if isinstance(node, list):
+        return [path] + [p for i, v in enumerate(node) for p in _leaves(v, (*path, i))]
+    return [path]
+
+
+SMALL = pa.table({"x": [1.0, 2.5, None], "c": ["a", "b", "a"], "i": ["u1", "u2", "u3"]})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_any_edit_loads_or_is_a_data_read_error(data: st.DataObject) -> None:
+    """A hand-edited profile never fails with anything but DataReadError."""
+    document = json.loads(profile_table(SMALL, k=8, bins=2).to_json())
+    paths = _leaves(document)
+    path = data.draw(st.sampled_from(paths[1:]))
+    replacement = data.draw(json_values)
+    node = document
+    for key in path[:-1]:
+        node = node[key]  # type: ignore[index]
+    node[path[-1]] = replacement  # type: ignore[index]
+    try:
+        TableProfile.from_dict(document, source="edited.json")
+    except DataReadError as exc:
+        assert str(exc).startswith("edited.json: ")
+
+
 def test_merge_keeps_one_sided_columns_and_checks_kinds() -> None:
     a = profile_table(pa.table({"x": [1.0, 2.0], "only_a": ["u", "v"]}), bins=0)
     b = profile_table(pa.table({"x": [3.0], "only_b": [True]}), bins=0)

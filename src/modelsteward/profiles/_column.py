@@ -264,6 +264,8 @@ def column_values(name: str, kind: str, column: Column) -> NumericValues:
     try:
         if kind == ColumnKind.TEXT.value:
             return numeric_values(_lengths(column))
+        if kind == ColumnKind.DATETIME.value and _is_text(column.type):
+            column = _parse_times(column)
         if kind == ColumnKind.DATETIME.value and pa.types.is_temporal(column.type):
             raw = numeric_values(column)
             if pa.types.is_date(column.type):  # numeric_values gives dates as days
@@ -271,7 +273,7 @@ def column_values(name: str, kind: str, column: Column) -> NumericValues:
             else:
                 seconds = raw.values / _UNITS_PER_SECOND.get(getattr(column.type, "unit", "s"), 1.0)
             return NumericValues(seconds, raw.nulls, raw.non_finite)
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        if _is_text(column.type):
             column = pc.cast(column, pa.float64())
         return numeric_values(column)
     except (pa.ArrowException, ValueError, TypeError) as exc:
@@ -279,6 +281,18 @@ def column_values(name: str, kind: str, column: Column) -> NumericValues:
             f"column {name!r} should hold {kind} values but has Arrow type {column.type} "
             f"({exc}); fix the data or give the column its kind with schema="
         ) from exc
+
+
+def _is_text(type_: pa.DataType) -> bool:
+    return bool(pa.types.is_string(type_) or pa.types.is_large_string(type_))
+
+
+def _parse_times(column: Column) -> Column:
+    """ISO 8601 text as timestamps: with a zone offset, else as UTC wall time."""
+    try:
+        return pc.cast(column, pa.timestamp("us", tz="UTC"))
+    except pa.ArrowInvalid:
+        return pc.cast(column, pa.timestamp("us"))
 
 
 def _lengths(column: Column) -> Column:

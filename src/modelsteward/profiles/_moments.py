@@ -56,18 +56,19 @@ class Moments:
             return cls()
         if not np.isfinite(x).all():
             raise ParameterError("Moments take finite values only; drop NaN and infinities first.")
-        mean = float(x.mean())
-        d = x - mean
-        d2 = d * d
-        return cls(
-            count=int(x.size),
-            mean=mean,
-            m2=float(d2.sum()),
-            m3=float((d2 * d).sum()),
-            m4=float((d2 * d2).sum()),
-            min=float(x.min()),
-            max=float(x.max()),
-        )
+        with np.errstate(over="ignore", invalid="ignore"):  # |x| > 1e77 overflows m4
+            mean = float(x.mean())
+            d = x - mean
+            d2 = d * d
+            return cls(
+                count=int(x.size),
+                mean=mean,
+                m2=float(d2.sum()),
+                m3=float((d2 * d).sum()),
+                m4=float((d2 * d2).sum()),
+                min=float(x.min()),
+                max=float(x.max()),
+            )
 
     def update(self, values: ArrayLike) -> Moments:
         """Add finite values in place; returns ``self``."""
@@ -105,7 +106,7 @@ class Moments:
         m4 = (
             self.m4
             + other.m4
-            + delta * d_n**3 * na * nb * (na * na - na * nb + nb * nb)
+            + delta * d_n * d_n * d_n * na * nb * (na * na - na * nb + nb * nb)
             + 6.0 * d_n * d_n * (na * na * other.m2 + nb * nb * self.m2)
             + 4.0 * d_n * (na * other.m3 - nb * self.m3)
         )
@@ -139,7 +140,7 @@ class Moments:
         """Biased sample skewness ``g1`` (scipy's default); NaN when the variance is 0."""
         if self.count == 0 or self.m2 <= 0.0:
             return math.nan
-        return float(math.sqrt(self.count) * self.m3 / self.m2**1.5)
+        return float(math.sqrt(self.count) * self.m3 / (self.m2 * math.sqrt(self.m2)))
 
     @property
     def kurtosis(self) -> float:
@@ -149,14 +150,15 @@ class Moments:
         return self.count * self.m4 / (self.m2 * self.m2) - 3.0
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (``min``/``max`` are null when empty)."""
+        """A JSON-ready dict (``min``/``max`` null when empty; sums that overflowed float64,
+        possible with values beyond 1e77, are written as the strings "inf"/"nan")."""
         empty = self.count == 0
         return {
             "count": self.count,
-            "mean": self.mean,
-            "m2": self.m2,
-            "m3": self.m3,
-            "m4": self.m4,
+            "mean": _encode(self.mean),
+            "m2": _encode(self.m2),
+            "m3": _encode(self.m3),
+            "m4": _encode(self.m4),
             "min": None if empty else self.min,
             "max": None if empty else self.max,
         }
@@ -167,12 +169,24 @@ class Moments:
         count = data["count"]
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise ValueError(f"moments count must be a non-negative integer, got {count!r}")
-        numbers = [float(data[key]) for key in ("mean", "m2", "m3", "m4")]
-        if not all(math.isfinite(v) for v in numbers) or numbers[1] < 0 or numbers[3] < 0:
-            raise ValueError("moments must be finite and m2, m4 non-negative")
+        numbers = [_decode(data[key]) for key in ("mean", "m2", "m3", "m4")]
+        if numbers[1] < 0 or numbers[3] < 0:
+            raise ValueError("moments m2 and m4 must be non-negative")
         if count == 0:
             return cls()
-        low, high = float(data["min"]), float(data["max"])
-        if not low <= high:
+        low, high = _decode(data["min"]), _decode(data["max"])
+        if not (math.isfinite(low) and math.isfinite(high) and low <= high):
             raise ValueError("moments min is above max")
         return cls(count, numbers[0], numbers[1], numbers[2], numbers[3], low, high)
+
+
+def _encode(value: float) -> float | str:
+    return value if math.isfinite(value) else str(value)
+
+
+def _decode(value: Any) -> float:
+    if isinstance(value, str) and value in ("inf", "-inf", "nan"):
+        return float(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"expected a number, got {value!r}")
+    return float(value)
