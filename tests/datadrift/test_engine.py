@@ -283,3 +283,12 @@ def test_html_report_and_notebook_fragment(tmp_path: Path) -> None:
     assert "ks" in page and ">x<" in page
     fragment = report._repr_html_()
     assert "x" in fragment and "<script" not in fragment.lower()
+
+
+def test_save_html_creates_folders_and_reports_unwritable_paths(tmp_path: Path) -> None:
+    ref, cur = _tables(n=100)
+    report = drift(ref, cur, multivariate=False)
+    assert report.save_html(tmp_path / "a" / "b" / "r.html").exists()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(InputError, match="cannot write the report"):
+        report.save_html(tmp_path / "file" / "r.html")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from modelsteward import _renderers
+from modelsteward.errors import InputError
 
 __all__ = ["ColumnDrift", "ColumnQuality", "DriftReport"]
 
@@ -138,7 +139,11 @@ class DriftReport:
     def save_html(self, path: str | Path) -> Path:
         """Write the self-contained HTML report to ``path`` and return the path."""
         target = Path(path)
-        target.write_text(self.to_html(), encoding="utf-8")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(self.to_html(), encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"{target}: cannot write the report: {exc.strerror}") from exc
         return target
 
     def _repr_html_(self) -> str:
