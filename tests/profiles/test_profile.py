@@ -141,6 +141,15 @@ def test_kinds_from_schema_and_reference() -> None:
         profile_table(table, schema={"code": "weird"})
 
 
+def test_kinds_do_not_depend_on_the_batch_size(tmp_path: Path) -> None:
+    # The first 50 values are distinct (an "id" on their own); the column repeats later.
+    table = pa.table({"code": [f"v{i % 60}" for i in range(600)]})
+    path = tmp_path / "codes.parquet"
+    pq.write_table(table, path, row_group_size=50)
+    for data in (table, path):
+        assert profile_table(data, batch_size=50)["code"].kind == "categorical"
+
+
 def test_a_column_empty_at_the_start_is_inferred_later() -> None:
     values = [None] * 70_000 + [1.5, 2.5]
     profile = profile_table(pa.table({"late": pa.array(values, pa.float64())}), batch_size=50_000)

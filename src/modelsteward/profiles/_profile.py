@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -41,8 +41,8 @@ def profile_table(
     ``max_categories`` counts per categorical one).
 
     Kinds come from ``schema``, else from ``reference``, else are inferred from the first
-    :data:`KIND_SAMPLE_ROWS` rows (a column with no values there is inferred from its
-    first batch that has some).
+    :data:`KIND_SAMPLE_ROWS` rows (so they do not depend on ``batch_size``; a column with
+    no values there is inferred from its first batch that has some).
 
     Histograms: with ``reference``, numeric columns are binned on the reference's edges
     during the single pass, so binned drift between the two is exact. Without it, and
@@ -147,18 +147,19 @@ def _decide_kinds(
         return kinds
     head = _head(source, to_infer)
     for name in to_infer:
-        column = head.column(name) if head is not None else None
-        kind = ColumnKind.EMPTY if column is None else infer_kind(column)
-        empty_but_typed = column is not None and not pa.types.is_null(column.type)
-        kinds[name] = None if kind is ColumnKind.EMPTY and empty_but_typed else kind.value
-        if column is None:
-            kinds[name] = None
+        column = None if head is None else head.column(name)
+        if column is None or (
+            column.null_count == len(column) and not pa.types.is_null(column.type)
+        ):
+            kinds[name] = None  # no values yet: the first batch with some decides
+        else:
+            kinds[name] = infer_kind(column).value
     return kinds
 
 
 def _iter_batches(
     source: TableSource, columns: Sequence[str], batch_size: int
-) -> Iterator[pa.RecordBatch]:
+) -> Generator[pa.RecordBatch, None, None]:
     """``source.iter_batches``, but one Parquet row group at a time.
 
     pyarrow's ``ParquetFile.iter_batches`` over a whole file pre-buffers every row group
@@ -178,14 +179,22 @@ def _iter_batches(
         raise DataReadError(f"{source.name}: cannot read: {exc}") from exc
 
 
-def _head(source: TableSource, columns: list[str]) -> pa.RecordBatch | None:
-    batches = source.iter_batches(columns, KIND_SAMPLE_ROWS)
+def _head(source: TableSource, columns: list[str]) -> pa.Table | None:
+    """The first :data:`KIND_SAMPLE_ROWS` rows, whatever the batches or row groups."""
+    batches: list[pa.RecordBatch] = []
+    rows = 0
+    iterator = _iter_batches(source, columns, KIND_SAMPLE_ROWS)
     try:
-        return next(iter(batches), None)
+        for batch in iterator:
+            batches.append(batch)
+            rows += batch.num_rows
+            if rows >= KIND_SAMPLE_ROWS:
+                break
     finally:
-        close = getattr(batches, "close", None)
-        if close is not None:
-            close()
+        iterator.close()
+    if not batches:
+        return None
+    return pa.Table.from_batches(batches).slice(0, KIND_SAMPLE_ROWS)
 
 
 def _check_parameters(*, bins: int, k: int, max_categories: int, batch_size: int) -> None:
