@@ -21,6 +21,7 @@ from numpy.typing import ArrayLike
 
 from modelsteward.errors import ParameterError
 from modelsteward.stats._cdf import cdf_gaps, ks_statistic, wasserstein1
+from modelsteward.stats._kstwo import kstwo_sf
 from modelsteward.stats._result import TestResult
 from modelsteward.stats._validation import FloatArray, int_at_least, sample
 
@@ -56,11 +57,13 @@ def ks_test(reference: ArrayLike, current: ArrayLike, *, assume_sorted: bool = F
     """Two-sample Kolmogorov–Smirnov test (two-sided).
 
     Statistic and p-value equal ``scipy.stats.ks_2samp(reference, current)``
-    with its defaults: the statistic is the largest gap between the two
-    empirical CDFs, computed here on one linear merge of the sorted samples;
-    the p-value is exact when both samples hold at most 10 000 values (scipy's
-    ``method='auto'``, falling back to the asymptotic value where scipy does)
-    and otherwise ``scipy.stats.kstwo.sf(d, round(m*n/(m+n)))``.
+    with its defaults. The statistic is the largest gap between the two
+    empirical CDFs, found in linear time on the sorted samples (see
+    :mod:`._cdf`); the p-value is scipy's exact one when both samples hold at
+    most 10 000 values (``method='auto'``, which also snaps the statistic to
+    the lattice ``h / lcm(n, m)``, and falls back to the asymptotic value where
+    scipy does) and otherwise :func:`ks_p_value`, i.e.
+    ``scipy.stats.kstwo.sf(d, round(m*n/(m+n)))``.
 
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
@@ -91,6 +94,8 @@ def ks_p_value(statistic: float, n_reference: int, n_current: int) -> float:
 
     ``scipy.stats.kstwo.sf(d, round(n*m/(n+m)))``; used by :func:`ks_test` on large
     samples and for statistics estimated from sketches, where no raw values exist.
+    scipy's slow branch (``2.2 <= N d² < 370``, seconds per call at N ≈ 500 000)
+    is evaluated vectorised to about 1e-13 relative accuracy (see :mod:`._kstwo`).
 
     >>> round(ks_p_value(0.02, 10_000, 10_000), 4)
     0.0361
@@ -108,7 +113,7 @@ def ks_p_value(statistic: float, n_reference: int, n_current: int) -> float:
         else (float(n_current), float(n_reference))
     )
     en = big * small / (big + small)
-    return float(np.clip(scipy.stats.kstwo.sf(statistic, np.round(en)), 0.0, 1.0))
+    return kstwo_sf(statistic, round(en))
 
 
 def wasserstein_normed(
