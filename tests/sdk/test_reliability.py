@@ -1,0 +1,84 @@
+"""The SDK loses nothing: a server SIGKILLed mid-stream, many processes on one SQLite file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from modelsteward.sdk import Monitor
+from modelsteward.store import Store
+from tests.conftest import ServerProcess
+
+
+def test_server_killed_mid_stream_stores_every_prediction_once(db_url: str, tmp_path: Path) -> None:
+    store = Store(db_url)
+    store.upgrade()
+    store.models.create("m", "binary")
+    _, token = store.keys.create("svc", "ingest")
+    home = tmp_path / "home"
+    home.mkdir()
+    server = ServerProcess(home, args=("--database", db_url)).start()
+    mon = Monitor(
+        "m", url=server.url, api_key=token, spool_dir=tmp_path / "spool", batch_size=500,
+        flush_interval=0.02, max_retries=2, backoff=0.05, max_backoff=0.5, timeout=5,
+    )  # fmt: skip
+    n, chunk = 20_000, 200
+    try:
+        for c in range(n // chunk):
+            for i in range(c * chunk, (c + 1) * chunk):
+                mon.log_prediction({"x": float(i)}, i % 2, id=f"p{i}", latency_ms=1.0)
+            time.sleep(0.005)
+            if c == 30:  # some delivered, then the server dies mid-stream
+                deadline = time.monotonic() + 10
+                while store.models.stats("m").predictions == 0 and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                server.kill()
+            if c == 60:
+                server.start()
+        assert mon.flush(timeout=60), mon.stats
+    finally:
+        mon.close(timeout=5)
+        server.stop()
+    assert mon.stats["spooled"] > 0  # the outage was felt
+    assert store.models.stats("m").predictions == n
+    store.close()
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from modelsteward.sdk import Monitor
+    url, spool, k, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    mon = Monitor("m", database_url=url, spool_dir=spool, batch_size=50, flush_interval=0.01)
+    for i in range(n):
+        mon.log_prediction({"x": float(i)}, 0, id=f"w{k}-{i}")
+        if i % 500 == 0:
+            mon.log_label(f"w{k}-{i}", 1)
+    ok = mon.flush(timeout=120)
+    mon.close()
+    sys.exit(0 if ok else 3)
+    """
+)
+
+
+def test_concurrent_writer_processes_on_sqlite_lose_nothing(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    store = Store(sqlite_url)
+    store.upgrade()
+    store.models.create("m", "binary")
+    n, procs = 3000, 4
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, sqlite_url, str(tmp_path / f"spool{k}"), str(k), str(n)]
+        )
+        for k in range(procs)
+    ]
+    assert [w.wait(180) for w in workers] == [0] * procs
+    stats = store.models.stats("m")
+    assert stats.predictions == n * procs
+    assert stats.labels == procs * len(range(0, n, 500))
+    store.close()
