@@ -139,8 +139,9 @@ class ColumnProfile:
     def merge(self, other: ColumnProfile) -> ColumnProfile:
         """A new profile of both inputs' rows.
 
-        Raises :class:`SchemaError` when the kinds differ (unless one is ``empty``) and
-        :class:`ParameterError` when both have histograms on different edges.
+        Raises :class:`SchemaError` when the kinds differ (unless one is ``empty``).
+        Histograms on different edges cannot be added: the merged profile then has no
+        histogram (its sketch still merges; see ``_merge_histograms``).
         """
         if other.name != self.name:
             raise ParameterError(f"cannot merge the profile of {other.name!r} into {self.name!r}")

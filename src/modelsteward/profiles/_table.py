@@ -75,8 +75,9 @@ class TableProfile:
         """A new profile of all the inputs' rows.
 
         Columns are matched by name; a column that only some inputs have is kept with
-        the counts it has. Kinds must agree (:class:`SchemaError` names the column) and
-        histograms must share edges (:class:`ParameterError`).
+        the counts it has. Kinds must agree (:class:`SchemaError` names the column). A
+        column whose parts were binned on different edges (not profiled against one
+        reference) keeps no histogram; binned drift is then estimated from its sketch.
         """
         columns = dict(self.columns)
         coerced = dict(self.coerced)
