@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pyarrow as pa
 
 from modelsteward.data import ColumnKind, TableSource, infer_kind, open_table, parse_schema
-from modelsteward.errors import DataReadError, ParameterError
+from modelsteward.errors import ParameterError
 from modelsteward.profiles._column import NUMERIC_KINDS, ColumnProfile, column_values
 from modelsteward.profiles._histogram import Histogram
 from modelsteward.profiles._kll import quantile_edges
@@ -81,7 +81,7 @@ def profile_table(
         profiles[name] = ColumnProfile.new(name, kinds[name] or "empty", edges=edges, **settings)
 
     rows = 0
-    for batch in _iter_batches(source, names, batch_size):
+    for batch in source.iter_batches(names, batch_size):
         for name, column in zip(names, batch.columns, strict=True):
             if kinds[name] is None and column.null_count < len(column):
                 kinds[name] = infer_kind(column).value
@@ -117,7 +117,7 @@ def _second_pass(
         sketch = profiles[name].sketch
         assert sketch is not None
         profiles[name].histogram = Histogram(quantile_edges(sketch, bins))
-    for batch in _iter_batches(source, binned, batch_size):
+    for batch in source.iter_batches(binned, batch_size):
         for name, column in zip(binned, batch.columns, strict=True):
             histogram = profiles[name].histogram
             assert histogram is not None
@@ -157,33 +157,11 @@ def _decide_kinds(
     return kinds
 
 
-def _iter_batches(
-    source: TableSource, columns: Sequence[str], batch_size: int
-) -> Generator[pa.RecordBatch, None, None]:
-    """``source.iter_batches``, but one Parquet row group at a time.
-
-    pyarrow's ``ParquetFile.iter_batches`` over a whole file pre-buffers every row group
-    it reads and keeps them until the iterator ends (measured: a 286 MB file held 291 MB
-    of Arrow memory). Reading row group by row group bounds memory by one row group.
-    """
-    parquet = getattr(source, "_parquet", None)
-    if parquet is None or not hasattr(parquet, "num_row_groups"):
-        yield from source.iter_batches(columns, batch_size)
-        return
-    try:
-        for group in range(parquet.num_row_groups):
-            yield from parquet.iter_batches(
-                batch_size=batch_size, row_groups=[group], columns=list(columns)
-            )
-    except (OSError, pa.ArrowException) as exc:
-        raise DataReadError(f"{source.name}: cannot read: {exc}") from exc
-
-
 def _head(source: TableSource, columns: list[str]) -> pa.Table | None:
     """The first :data:`KIND_SAMPLE_ROWS` rows, whatever the batches or row groups."""
     batches: list[pa.RecordBatch] = []
     rows = 0
-    iterator = _iter_batches(source, columns, KIND_SAMPLE_ROWS)
+    iterator = source.iter_batches(columns, KIND_SAMPLE_ROWS)
     try:
         for batch in iterator:
             batches.append(batch)
