@@ -146,6 +146,17 @@ def _print_report(data: dict[str, Any], console: Console) -> None:
 
 
 def _html(data: dict[str, Any]) -> str:
+    """The report module's performance page; a tables-only page from its shell until then."""
+    import modelsteward.report as report
+
+    render = getattr(report, "render_performance_html", None)
+    if render is not None:
+        page: str = render(data)
+        return page
+    return _fallback_html(data)
+
+
+def _fallback_html(data: dict[str, Any]) -> str:
     """A performance page built from the report module's shared shell (tables, no charts)."""
     from modelsteward.report import Section, SummaryCard, badge, render_page, table_html
 

@@ -21,6 +21,7 @@ __all__ = [
     "accuracy",
     "average_precision",
     "batch_average_precision",
+    "batch_average_precision_sorted",
     "batch_confusion",
     "batch_ece",
     "brier_score",
@@ -107,33 +108,31 @@ def prf_from_confusion(
 def batch_average_precision(positive: NDArray[np.bool_], scores: FloatArray) -> FloatArray:
     """Average precision (PR AUC, step-wise as scikit-learn) of each row; NaN without positives."""
     order = np.argsort(-scores, axis=-1, kind="stable")
-    s = np.take_along_axis(scores, order, axis=-1)
-    y = np.take_along_axis(positive, order, axis=-1).astype(np.float64)
+    return batch_average_precision_sorted(
+        np.take_along_axis(positive, order, axis=-1), np.take_along_axis(scores, order, axis=-1)
+    )
+
+
+def batch_average_precision_sorted(positive: NDArray[np.bool_], scores: FloatArray) -> FloatArray:
+    """:func:`batch_average_precision` of rows already sorted by descending score.
+
+    Each positive contributes the precision at the end of its run of tied scores (the
+    threshold that admits it), so the sum over positives divided by their number is the
+    step-wise area of scikit-learn's ``average_precision_score``.
+    """
+    y = positive.astype(np.float64)
+    m = y.shape[-1]
     tps = np.cumsum(y, axis=-1)
-    m = s.shape[-1]
-    ranks = np.arange(1, m + 1, dtype=np.float64)
-    # Only the last position of each run of tied scores is a threshold.
-    last = np.concatenate([s[..., 1:] != s[..., :-1], np.ones((*s.shape[:-1], 1), bool)], -1)
-    total = tps[..., -1:]
+    precision_at = tps / np.arange(1, m + 1, dtype=np.float64)
+    end = np.concatenate(
+        [scores[..., 1:] != scores[..., :-1], np.ones((*y.shape[:-1], 1), bool)], -1
+    )
+    idx = np.where(end, np.arange(m), m - 1)
+    run_end = np.flip(np.minimum.accumulate(np.flip(idx, axis=-1), axis=-1), axis=-1)
+    total = tps[..., -1]
     with np.errstate(divide="ignore", invalid="ignore"):
-        prec = tps / ranks
-        rec = tps / total
-    # Recall gained at each threshold, times the precision there.
-    rec_at = np.where(last, rec, np.nan)
-    prev = _previous_valid(rec_at)
-    gain = np.where(last, rec - prev, 0.0)
-    ap = np.nansum(gain * np.where(last, prec, 0.0), axis=-1)
-    return np.where(total[..., 0] > 0, ap, np.nan)
-
-
-def _previous_valid(x: FloatArray) -> FloatArray:
-    """For each position, the last non-NaN value strictly before it (0 when none)."""
-    m = x.shape[-1]
-    idx = np.where(np.isnan(x), -1, np.arange(m))
-    carried = np.maximum.accumulate(idx, axis=-1)
-    before = np.concatenate([np.full((*x.shape[:-1], 1), -1), carried[..., :-1]], -1)
-    filled = np.take_along_axis(np.nan_to_num(x, nan=0.0), np.maximum(before, 0), -1)
-    return np.where(before >= 0, filled, 0.0)
+        ap = (y * np.take_along_axis(precision_at, run_end, axis=-1)).sum(axis=-1) / total
+    return np.where(total > 0, ap, np.nan)
 
 
 def batch_ece(

@@ -36,7 +36,7 @@ from modelsteward.performance._registry import (
     check_metrics,
     compare,
     default_metrics,
-    measure,
+    measure_all,
 )
 from modelsteward.performance._results import (
     INSUFFICIENT,
@@ -195,16 +195,13 @@ class _Measurer:
 
     def raw(self, sample: Sample) -> dict[str, Measurement]:
         self.counter += 1
-        return {
-            name: measure(
-                name,
-                sample,
-                confidence=self.confidence,
-                n_boot=self.n_boot,
-                seed=(self.seed, self.counter, i),
-            )
-            for i, name in enumerate(self.names)
-        }
+        return measure_all(
+            self.names,
+            sample,
+            confidence=self.confidence,
+            n_boot=self.n_boot,
+            seed=(self.seed, self.counter),
+        )
 
     def slice(
         self,

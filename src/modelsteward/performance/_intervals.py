@@ -94,11 +94,15 @@ def bootstrap_draws(
     n_boot: int = 200,
     seed: int | Sequence[int] = 0,
     max_rows: int = 20_000,
+    sort_indices: bool = False,
+    indices: NDArray[np.int64] | None = None,
 ) -> FloatArray:
     """``n_boot`` bootstrap replicates of ``statistic`` over rows of ``arrays``.
 
     ``statistic`` takes the arrays gathered as ``(B, m)`` matrices and returns ``B``
     values. Above ``max_rows`` rows the m-out-of-n rescaling of the module note applies.
+    ``sort_indices`` keeps each resample in the original row order (for rank metrics on
+    rows sorted once by score, which then never sort again).
 
     >>> x = np.arange(100.0)
     >>> draws = bootstrap_draws(lambda a: a[0].mean(axis=1), [x], float(x.mean()), seed=1)
@@ -106,13 +110,21 @@ def bootstrap_draws(
     ((200,), True)
     """
     n = int(arrays[0].shape[0])
-    m = min(n, max_rows)
-    rng = np.random.default_rng(seed)
+    if indices is not None:
+        n_boot, m = indices.shape
+    else:
+        m = min(n, max_rows)
+        rng = np.random.default_rng(seed)
     chunk = max(1, 4_000_000 // max(m, 1))
     out = np.empty(n_boot)
     for start in range(0, n_boot, chunk):
         b = min(chunk, n_boot - start)
-        idx = rng.integers(0, n, size=(b, m))
+        if indices is not None:
+            idx = indices[start : start + b]
+        else:
+            idx = rng.integers(0, n, size=(b, m))
+            if sort_indices:
+                idx.sort(axis=1)
         out[start : start + b] = statistic([a[idx] for a in arrays])
     if m < n:
         out = full_value + (out - full_value) * np.sqrt(m / n)

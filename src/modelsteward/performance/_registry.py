@@ -89,6 +89,21 @@ def _score_rows(s: Sample) -> list[NDArray[Any]]:
     return [s.true, *cols]
 
 
+def _ap_rows(s: Sample) -> list[NDArray[Any]]:
+    """Binary: rows sorted once by descending score, so resamples need no sort."""
+    if s.task != "binary":
+        return _score_rows(s)
+    assert s.proba is not None
+    order = np.argsort(-s.proba[:, 1], kind="stable")
+    return [s.true[order], s.proba[order, 1]]
+
+
+def _ap_batch(s: Sample, a: Arrays) -> FloatArray:
+    if s.task == "binary":
+        return cls.batch_average_precision_sorted(a[0] == 1, a[1])
+    return _ovr(cls.batch_average_precision)(s, a)
+
+
 def _ovr(
     fn: Callable[[NDArray[np.bool_], FloatArray], FloatArray],
 ) -> Callable[[Sample, Arrays], FloatArray]:
@@ -188,8 +203,8 @@ METRICS: dict[str, Spec] = {
     "pr_auc": Spec(
         CLF,
         True,
-        _score_rows,
-        _ovr(cls.batch_average_precision),
+        _ap_rows,
+        _ap_batch,
         "no positive labels",
         needs_score=True,
     ),
@@ -257,8 +272,13 @@ def measure(
     n_boot: int,
     seed: Sequence[int],
     max_rows: int = 20_000,
+    indices: NDArray[np.int64] | None = None,
 ) -> Measurement:
-    """Value, interval and change-test state of metric ``name`` on ``sample``."""
+    """Value, interval and change-test state of metric ``name`` on ``sample``.
+
+    ``indices``: bootstrap resamples ``(B, m)`` shared by several metrics (see
+    :func:`measure_all`); drawn from ``seed`` when None.
+    """
     spec = METRICS[name]
     nan = float("nan")
     if sample.n == 0:
@@ -293,9 +313,81 @@ def measure(
         n_boot=n_boot,
         seed=list(seed),
         max_rows=max_rows,
+        sort_indices=name == "pr_auc" and sample.task == "binary",
+        indices=indices,
     )
     lo, hi = iv.percentile_interval(draws, confidence)
     return Measurement(name, value, lo, hi, "bootstrap", (value, draws), None, details)
+
+
+def measure_all(
+    names: Sequence[str],
+    sample: Sample,
+    *,
+    confidence: float,
+    n_boot: int,
+    seed: Sequence[int],
+    max_rows: int = 20_000,
+) -> dict[str, Measurement]:
+    """:func:`measure` for several metrics on one sample, sharing one set of resamples.
+
+    A binary sample with scores is first put in descending-score order and the resample
+    indices are sorted, so rank metrics (PR AUC) never sort inside the bootstrap; the
+    other metrics do not depend on row order.
+    """
+    if sample.task == "binary" and sample.proba is not None and sample.n:
+        order = np.argsort(-sample.proba[:, 1], kind="stable")
+        sample = Sample(
+            sample.task,
+            sample.true[order],
+            sample.pred[order],
+            sample.proba[order],
+            sample.k,
+            sample.options,
+        )
+    indices = None
+    if sample.n and any(_uses_bootstrap(name, sample) for name in names):
+        m = min(sample.n, max_rows)
+        indices = sorted_draws(np.random.default_rng(list(seed)), sample.n, n_boot, m)
+    return {
+        name: measure(
+            name,
+            sample,
+            confidence=confidence,
+            n_boot=n_boot,
+            seed=seed,
+            max_rows=max_rows,
+            indices=indices,
+        )
+        for name in names
+    }
+
+
+def sorted_draws(rng: np.random.Generator, n: int, b: int, m: int) -> NDArray[np.int64]:
+    """``b`` rows of ``m`` uniform draws from ``range(n)``, each row in ascending order.
+
+    Sorted without sorting: the normalised cumulative sums of ``m + 1`` exponential
+    variables are distributed as ``m`` sorted uniforms (Rényi's representation).
+
+    >>> d = sorted_draws(np.random.default_rng(0), 10, 3, 5)
+    >>> d.shape, bool(np.all(np.diff(d, axis=1) >= 0)), int(d.min()) >= 0, int(d.max()) < 10
+    ((3, 5), True, True, True)
+    """
+    out = np.empty((b, m), dtype=np.int64)
+    chunk = max(1, 2_000_000 // max(m, 1))
+    for start in range(0, b, chunk):
+        rows = min(chunk, b - start)
+        gaps = rng.standard_exponential(size=(rows, m + 1))
+        cum = np.cumsum(gaps, axis=1)
+        uniform = cum[:, :m] / cum[:, m:]
+        out[start : start + rows] = np.minimum((uniform * n).astype(np.int64), n - 1)
+    return out
+
+
+def _uses_bootstrap(name: str, sample: Sample) -> bool:
+    if METRICS[name].proportion is not None and (sample.task == "binary" or name == "accuracy"):
+        return False
+    return not (name == "roc_auc" and sample.task == "binary")
 
 
 def compare(
