@@ -76,7 +76,8 @@ def _binned_fn(counts_fn: CountsFn) -> NumericFn:
     def run(reference: np.ndarray, current: np.ndarray, bins: int) -> stats.TestResult:
         edges = stats.quantile_edges(reference, bins, assume_sorted=True)
         return counts_fn(
-            stats.histogram_counts(reference, edges), stats.histogram_counts(current, edges)
+            stats.histogram_counts(reference, edges, assume_sorted=True),
+            stats.histogram_counts(current, edges, assume_sorted=True),
         )
 
     return run
@@ -95,7 +96,7 @@ METHODS: dict[str, Method] = {
             needs_raw=True,
         ),
         Method("wasserstein", False, 0.1, numeric=_sorted_fn(stats.wasserstein_normed)),
-        Method("energy", False, 0.1, numeric=_raw_fn(stats.energy_normed), needs_raw=True),
+        Method("energy", False, 0.1, numeric=_sorted_fn(stats.energy_normed), needs_raw=True),
         Method("psi", False, 0.1, numeric=_binned_fn(stats.psi), counts=stats.psi, binned=True),
         Method(
             "jensenshannon",
