@@ -10,7 +10,7 @@ name                   applies to                   p-value     default threshol
 ``anderson``           numeric                      yes         0.05
 ``cramer_von_mises``   numeric                      yes         0.05
 ``wasserstein``        numeric (normed by ref. sd)  no          0.1
-``energy``             numeric (normed by ref. sd)  no          0.1
+``energy``             numeric (scale-free)         no          0.1
 ``psi``                numeric (binned), categorical no         0.1
 ``jensenshannon``      numeric (binned), categorical no         0.1
 ``hellinger``          numeric (binned), categorical no         0.1
