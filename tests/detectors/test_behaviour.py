@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from modelsteward import detectors as ms
 from tests.detectors.streams import binary, real
@@ -51,6 +54,12 @@ def test_kswin_reseeds_after_each_detection() -> None:
     det.update_many(block[: fresh[0] + 1])
     assert det.drift_detected
     assert det.update_many(block).tolist() == fresh.tolist()
+
+
+def test_ddm_fires_on_first_error_after_an_error_free_warm_up() -> None:
+    """DDM property kept for parity: s_min = 0, so no threshold prevents this alarm."""
+    values = np.r_[np.zeros(40), 1.0]
+    assert ms.DDM(drift_threshold=1e6).update_many(values).tolist() == [40]
 
 
 def test_eddm_warning_survives_correct_predictions_and_drift() -> None:
@@ -113,3 +122,21 @@ def test_serialised_state_is_strict_json() -> None:
     text = json.dumps(det.to_dict(), allow_nan=False)
     back = ms.DriftDetector.from_dict(json.loads(text))
     assert np.array_equal(back._state["sc"], det._state["sc"], equal_nan=True)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.sampled_from([0.0, 1.0]), min_size=0, max_size=400),
+    st.lists(st.integers(0, 400), max_size=4),
+)
+def test_update_many_over_any_split_equals_the_loop(bits: list[float], cuts: list[int]) -> None:
+    for template in (ms.PageHinkley(threshold=3.0), ms.DDM(warm_start=5), ms.ADWIN(clock=1)):
+        loop = template.clone()
+        expected = [i for i, v in enumerate(bits) if loop.update(v).drift_detected]
+        det = template.clone()
+        got: list[int] = []
+        edges = sorted({0, len(bits), *(c for c in cuts if c <= len(bits))})
+        for a, b in itertools.pairwise(edges):
+            got.extend(int(i) + a for i in det.update_many(bits[a:b]))
+            det = type(det).from_dict(json.loads(json.dumps(det.to_dict())))
+        assert got == expected

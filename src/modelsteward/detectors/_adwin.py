@@ -104,6 +104,10 @@ def _adwin_kernel(
                 u1 = sc[_TOTAL]
                 n_levels = int(sc[_N_LEVELS])
                 stop = False
+                # constant within a pass (the width only changes when a pass ends)
+                w = sc[_WIDTH]
+                delta_prime = math.log(2.0 * math.log(w) / delta)
+                var_w = sc[_VAR] / w
                 for lv in range(n_levels - 1, -1, -1):
                     if exit_flag or stop:
                         break
@@ -120,13 +124,11 @@ def _adwin_kernel(
                             break
                         delta_mean = (u0 / n0) - (u1 / n1w)
                         if n1w >= min_window_length and n0 >= min_window_length:
-                            w = sc[_WIDTH]
-                            delta_prime = math.log(2.0 * math.log(w) / delta)
                             m_recip = 1.0 / (n0 - min_window_length + 1.0) + 1.0 / (
                                 n1w - min_window_length + 1.0
                             )
                             eps = (
-                                math.sqrt(2.0 * m_recip * (sc[_VAR] / w) * delta_prime)
+                                math.sqrt(2.0 * m_recip * var_w * delta_prime)
                                 + 2.0 / 3.0 * delta_prime * m_recip
                             )
                             if abs(delta_mean) > eps:

@@ -75,6 +75,11 @@ class DDM(DriftDetector):
     rejected with :class:`~modelsteward.errors.InputError` (River would compute
     the square root of a negative number for values above 1).
 
+    A property of DDM (River's too, kept for parity and tested): if no error
+    arrives during the warm-up, ``s_min`` is 0 and the first error afterwards is a
+    drift whatever ``drift_threshold`` is. :func:`~modelsteward.detectors.calibrate`
+    lengthens ``warm_start`` when that alone would exceed the false-alarm rate.
+
     Parameters
     ----------
     warm_start

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import math
 import random
-import warnings
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from modelsteward.detectors._base import (
     CodeArray,
@@ -21,6 +18,7 @@ from modelsteward.detectors._base import (
     check_positive,
 )
 from modelsteward.detectors._compile import kernel, pick
+from modelsteward.detectors._ks import rejects
 from modelsteward.errors import ParameterError
 
 __all__ = ["KSWIN"]
@@ -28,24 +26,6 @@ __all__ = ["KSWIN"]
 # state["sc"] layout: 0 drift, 1 warning (unused), 2 values in window, 3 ring start,
 # 4 position in the Mersenne Twister state, 5 that position right after seeding.
 _WLEN, _WSTART, _MTI, _MTI_SEED = 2, 3, 4, 5
-
-
-@functools.lru_cache(maxsize=64)
-def _rejects(stat_size: int, alpha: float) -> npt.NDArray[np.bool_]:
-    """``out[h]``: whether River's KSWIN rejects at a KS statistic of ``h / stat_size``.
-
-    Two samples of equal size ``r`` have a KS statistic that is a multiple of
-    ``1 / r``, and scipy's p-value depends on it only through that multiple, so
-    ``ks_2samp`` is asked once per multiple (on samples built to have it).
-    """
-    base = np.arange(stat_size, dtype=np.float64)
-    out = np.zeros(stat_size + 1, dtype=np.bool_)
-    with warnings.catch_warnings():  # as River: exact may fall back to asymptotic
-        warnings.simplefilter("ignore", category=RuntimeWarning)
-        for h in range(stat_size + 1):
-            p = stats.ks_2samp(base, base + h, method="auto").pvalue
-            out[h] = bool(p <= alpha)
-    return out
 
 
 @kernel
@@ -71,6 +51,7 @@ def _kswin_kernel(
     taken = np.zeros(pop, dtype=np.bool_)
     a = np.empty(r)
     b = np.empty(r)
+    b_ready = False  # b holds the newest r values, sorted, once the window is full
     for i in range(x.shape[0]):
         if drift:  # River restarts from an empty window and a freshly seeded generator
             drift = False
@@ -78,14 +59,38 @@ def _kswin_kernel(
             start = 0
             mt[:] = mt_seed
             mti = int(sc[_MTI_SEED])
+            b_ready = False
+        v = x[i]
         if wlen < size:
-            window[(start + wlen) % size] = x[i]
+            window[(start + wlen) % size] = v
             wlen += 1
         else:
-            window[start] = x[i]
+            if b_ready:  # the oldest of the newest r moves to the older part; v comes in
+                old = window[(start + pop) % size]
+                lo = 0
+                hi = r - 1
+                while lo < hi:
+                    mid = (lo + hi) // 2
+                    if b[mid] < old:
+                        lo = mid + 1
+                    else:
+                        hi = mid
+                for t in range(lo, r - 1):
+                    b[t] = b[t + 1]
+                t = r - 2
+                while t >= 0 and b[t] > v:
+                    b[t + 1] = b[t]
+                    t -= 1
+                b[t + 1] = v
+            window[start] = v
             start = (start + 1) % size
         if wlen < size:
             continue
+        if not b_ready:
+            for t in range(r):
+                b[t] = window[(start + pop + t) % size]
+            b.sort()
+            b_ready = True
         # random.Random.sample(range(pop), r), drawing from the same MT19937 stream
         if use_pool:
             for t in range(pop):
@@ -121,15 +126,16 @@ def _kswin_kernel(
                 if use_pool or not taken[j]:
                     break
             if use_pool:
-                a[t] = window[(start + pool[j]) % size]
+                w = window[(start + pool[j]) % size]
                 pool[j] = pool[n - 1]
             else:
                 taken[j] = True
-                a[t] = window[(start + j) % size]
-        for t in range(r):
-            b[t] = window[(start + pop + t) % size]
-        a.sort()
-        b.sort()
+                w = window[(start + j) % size]
+            k = t - 1  # insertion keeps a[:t + 1] sorted
+            while k >= 0 and a[k] > w:
+                a[k + 1] = a[k]
+                k -= 1
+            a[k + 1] = w
         # scipy.stats.ks_2samp's statistic: ECDF differences at every sample value
         ia = 0
         ib = 0
@@ -264,7 +270,7 @@ class KSWIN(DriftDetector):
             st["window"],
             st["mt"],
             st["mt_seed"],
-            _rejects(r, float(self.alpha)),
+            rejects(r, float(self.alpha)),
             r,
             pop <= setsize,
         )
