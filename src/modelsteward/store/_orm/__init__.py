@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from modelsteward.store._orm import _audit, _registry  # noqa: F401  (registry, audit tables)
 from modelsteward.store._orm._alerts import AlertRow
 from modelsteward.store._orm._base import Base
 from modelsteward.store._orm._evaluations import EvaluationRow
