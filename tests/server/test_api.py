@@ -211,3 +211,16 @@ def test_evaluations_series(api: Api) -> None:
     assert r.json()[0]["value"] == 0.91 and r.json()[0]["window_end"].startswith("2026-01-02")
     r = api.client.get("/api/v1/models/churn/evaluations?start=garbage", headers=api.read)
     assert r.status_code == 422
+
+
+def test_values_the_database_refuses_are_4xx(api: Api) -> None:
+    _model(api)
+    headers = {**api.ingest, "Content-Type": "application/json"}
+    for body in (
+        b'[{"id": "nul", "prediction": "a\\u0000b", "segment": "x\\u0000"}]',
+        b'[{"id": "inf", "prediction": 1, "score": [0.5, 1e400]}]',
+        b'[{"id": "nan", "prediction": NaN, "features": {"x": Infinity}}]',
+        b'[{"id": "deep", "prediction": ' + b"[" * 5000 + b"]" * 5000 + b"}]",
+    ):
+        r = api.client.post("/api/v1/models/churn/predictions", content=body, headers=headers)
+        assert r.status_code in (200, 422), r.text

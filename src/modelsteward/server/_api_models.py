@@ -178,14 +178,15 @@ async def ingest_predictions(name: str, request: Request) -> dict[str, Any]:
 
     def work() -> dict[str, Any]:
         store.models.id_of(name)  # 404 before parsing a large body
+        features = None
         if fmt is BodyFormat.JSON:
             records = _json_predictions(body)
         else:
-            records = table_to_predictions(read_table(body, fmt))
+            records, features = table_to_predictions(read_table(body, fmt))
         limit = request.app.state.settings.max_batch_rows
         if len(records) > limit:
             raise InputError(f"The batch has {len(records)} rows; the limit is {limit}.")
-        result = store.ingest_predictions(name, records)
+        result = store.ingest_predictions(name, records, features=features, validated=True)
         if result.duplicates:
             dup = set(result.duplicates)
             stored = [r for r in records if r.id not in dup]

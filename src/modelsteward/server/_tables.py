@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
@@ -94,32 +95,84 @@ def _column(table: pa.Table, name: str, n: int, default: Any = None) -> list[Any
     return list(table.column(name).to_pylist())
 
 
-def table_to_predictions(table: pa.Table) -> list[PredictionRecord]:
-    """Rows of ``table`` as records: the META columns, every other column a feature
-    (or a struct column ``features``)."""
+def _check_text(table: pa.Table, name: str, required: bool = False) -> None:
+    if name not in table.column_names:
+        return
+    col = table.column(name)
+    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+        if name == "id" and pa.types.is_integer(col.type):
+            return
+        raise SchemaError(f"column {name!r} has type {col.type}; expected text")
+    lengths = pc.utf8_length(col)
+    bad = pc.or_kleene(pc.less(lengths, 1), pc.greater(lengths, 200))
+    if required:
+        bad = pc.or_kleene(bad, pc.is_null(col))
+    bad = pc.fill_null(bad, False)
+    if pc.any(bad).as_py():
+        rows = np.flatnonzero(bad.to_numpy(zero_copy_only=False))
+        raise BatchError(
+            f"column {name!r} must hold text of 1-200 characters; {rows.size} row(s) do not, "
+            f"the first is row {rows[0]}. Nothing was stored.",
+            [{"row": int(r), "field": name, "error": "must be 1-200 characters"} for r in rows],
+        )
+
+
+def _check_latency(table: pa.Table) -> None:
+    if "latency_ms" not in table.column_names:
+        return
+    col = table.column("latency_ms")
+    if not (pa.types.is_floating(col.type) or pa.types.is_integer(col.type)):
+        raise SchemaError(f"column 'latency_ms' has type {col.type}; expected numbers")
+    values = col.to_numpy(zero_copy_only=False).astype(np.float64)
+    bad = ~np.isnan(values) & ~((values >= 0) & np.isfinite(values))
+    if col.null_count == 0:
+        bad |= np.isnan(values)
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        raise BatchError(
+            f"column 'latency_ms' must hold finite numbers >= 0; {rows.size} row(s) do not, "
+            f"the first is row {rows[0]}. Nothing was stored.",
+            [{"row": int(r), "field": "latency_ms", "error": "must be >= 0"} for r in rows],
+        )
+
+
+def table_to_predictions(table: pa.Table) -> tuple[list[PredictionRecord], pa.Table | None]:
+    """Rows of ``table`` as validated records, and their features as one table.
+
+    The META columns describe the prediction; every other column is a feature (or a
+    struct column ``features`` holds them). Checks run column-wise; a bad value rejects
+    the whole body with the rows named.
+    """
     n = table.num_rows
+    _check_text(table, "id")
+    _check_text(table, "version")
+    _check_text(table, "segment")
+    _check_latency(table)
     ids = _column(table, "id", n)
     if "id" in table.column_names and not pa.types.is_string(table.column("id").type):
         ids = [None if v is None else str(v) for v in ids]
     ids = [v if v is not None else uuid.uuid4().hex for v in ids]
     timestamps = _timestamps(table, n)
     if "features" in table.column_names:
-        features: list[Any] = table.column("features").to_pylist()
+        col = table.column("features")
+        if not pa.types.is_struct(col.type):
+            raise SchemaError(f"column 'features' has type {col.type}; expected a struct")
+        features: pa.Table | None = pa.Table.from_struct_array(col.combine_chunks())
     else:
         rest = [c for c in table.column_names if c not in META]
-        features = table.select(rest).to_pylist() if rest else [None] * n
+        features = table.select(rest) if rest else None
     latency = _column(table, "latency_ms", n)
+    latency = [None if v is None or v != v else float(v) for v in latency]
     errors = _column(table, "error", n, False)
     preds = _column(table, "prediction", n)
     scores = _column(table, "score", n)
     versions = _column(table, "version", n)
     segments = _column(table, "segment", n)
-    return [
+    records = [
         PredictionRecord(
             id=ids[i],
             timestamp=timestamps[i],
             prediction=preds[i],
-            features=features[i],
             score=scores[i],
             latency_ms=latency[i],
             version=versions[i],
@@ -128,3 +181,4 @@ def table_to_predictions(table: pa.Table) -> list[PredictionRecord]:
         )
         for i in range(n)
     ]
+    return records, features

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, cast
 
+import numpy as np
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from modelsteward.errors import InputError
 from modelsteward.store import _profiling
 from modelsteward.store._domain import IngestResult, LabelRecord, PredictionRecord
 from modelsteward.store._engine import make_engine, retrying, write_tx
@@ -90,42 +93,41 @@ class Store:
         self.engine.dispose()
 
     # -- ingest ---------------------------------------------------------------------------
-    def ingest_predictions(self, model: str, records: list[PredictionRecord]) -> IngestResult:
+    def ingest_predictions(
+        self,
+        model: str,
+        records: list[PredictionRecord],
+        *,
+        features: pa.Table | None = None,
+        validated: bool = False,
+    ) -> IngestResult:
         """Store a batch all-or-nothing; ids already stored are reported as duplicates.
 
-        Features of the new rows are merged into the model's per-bucket profiles in the same
-        transaction, so a retried batch never counts twice.
+        The features of the rows actually stored are merged into the model's per-bucket
+        profiles in the same transaction, so a retried batch never counts twice.
+        ``features`` may give them as one Arrow table aligned with ``records`` (bulk
+        bodies); otherwise each record's ``features`` mapping is used. ``validated``
+        skips the per-row checks for callers that made them already.
         """
-        check_predictions(records)
+        if not validated:
+            check_predictions(records)
         model_id = self.models.id_of(model)
         if not records:
             return IngestResult(accepted=0)
-        with_features = [r for r in records if r.features]
-        profiles = None
-        reference = self._reference(model) if with_features else None
-        if with_features:
-            known = self._stored_ids(model_id, [r.id for r in with_features])
-            profiles = self._bucket_profiles(_fresh(with_features, known), reference)
+        has_features = features is not None or any(r.features for r in records)
+        reference = self._reference(model) if has_features else None
 
         def run() -> IngestResult:
             with write_tx(self.engine) as conn:
                 versions = {r.version for r in records if r.version}
                 self.models.ensure_versions(conn, model_id, versions)
-                result = self.events.insert_predictions(conn, model_id, records)
-                if with_features and profiles is not None:
-                    dup = set(result.duplicates)
-                    fresh = [r for r in with_features if r.id not in dup]
-                    expected = sum(rows for rows, _ in profiles.values())
-                    # A concurrent writer stored some of our ids meanwhile: profile again.
-                    todo = (
-                        profiles
-                        if expected == len(fresh)
-                        else self._bucket_profiles(fresh, reference)
-                    )
-                    self._merge_profiles(conn, model_id, todo)
+                result, stored = self.events.insert_predictions(conn, model_id, records)
+                if has_features and result.accepted:
+                    profiles = self._bucket_profiles(records, stored, features, reference)
+                    self._merge_profiles(conn, model_id, profiles)
                 return result
 
-        return retrying(run)
+        return _storable(lambda: retrying(run))
 
     def ingest_labels(self, model: str, records: list[LabelRecord]) -> IngestResult:
         """Store labels (they may arrive before or long after their predictions)."""
@@ -138,7 +140,7 @@ class Store:
             with write_tx(self.engine) as conn:
                 return self.events.upsert_labels(conn, model_id, records)
 
-        return retrying(run)
+        return _storable(lambda: retrying(run))
 
     def merged_profile(self, model: str, start: datetime, end: datetime) -> tuple[str | None, int]:
         """The merge of the model's feature-profile buckets in ``[start, end)`` and its rows."""
@@ -151,24 +153,6 @@ class Store:
         return merged, sum(b.rows for b in buckets)
 
     # -- helpers --------------------------------------------------------------------------
-    def _stored_ids(self, model_id: int, ids: list[str]) -> set[str]:
-        found: set[str] = set()
-        with self.engine.connect() as conn:
-            for i in range(0, len(ids), 2000):
-                part = ids[i : i + 2000]
-                found.update(
-                    conn.execute(
-                        sa.select(_P.c.prediction_id).where(
-                            _P.c.model_id == model_id, _P.c.prediction_id.in_(part)
-                        )
-                    ).scalars()
-                )
-        return found
-
-    def _bucket_start(self, ts: datetime) -> datetime:
-        epoch = int(ts.timestamp())
-        return datetime.fromtimestamp(epoch - epoch % self.bucket_seconds, UTC)
-
     def _reference(self, model: str) -> str | None:
         """The model's reference profile, cached for a few seconds."""
         now = time.monotonic()
@@ -184,17 +168,33 @@ class Store:
         self._references.pop(model, None)
 
     def _bucket_profiles(
-        self, records: list[PredictionRecord], reference: str | None
+        self,
+        records: list[PredictionRecord],
+        stored: list[bool],
+        features: pa.Table | None,
+        reference: str | None,
     ) -> dict[datetime, tuple[int, str]]:
-        groups: dict[datetime, list[dict[str, object]]] = defaultdict(list)
-        for r in records:
-            if r.features:
-                groups[self._bucket_start(r.timestamp)].append(r.features)
+        """One profile per time bucket of the stored rows' features."""
+        if features is None:
+            keep = [i for i, r in enumerate(records) if stored[i] and r.features]
+            rows = [records[i].features or {} for i in keep]
+            table = _profiling.rows_to_table(rows) if rows else None
+        else:
+            keep = [i for i, ok in enumerate(stored) if ok]
+            table = features if len(keep) == len(records) else features.take(keep)
+        if table is None or table.num_rows == 0 or table.num_columns == 0:
+            return {}
+        epoch = np.fromiter(
+            (records[i].timestamp.timestamp() for i in keep), dtype=np.float64, count=len(keep)
+        )
+        bucket = (np.floor(epoch / self.bucket_seconds) * self.bucket_seconds).astype(np.int64)
         out: dict[datetime, tuple[int, str]] = {}
-        for start, rows in groups.items():
-            profile = _profiling.profile_rows(rows, reference)
+        for start in np.unique(bucket):
+            mask = bucket == start
+            part = table if mask.all() else table.filter(pa.array(mask))
+            profile = _profiling.profile_arrow(part, reference)
             if profile is not None:
-                out[start] = (len(rows), profile)
+                out[datetime.fromtimestamp(int(start), UTC)] = (part.num_rows, profile)
         return out
 
     def _merge_profiles(
@@ -213,14 +213,18 @@ class Store:
             )
 
 
-def _fresh(records: list[PredictionRecord], known: set[str]) -> list[PredictionRecord]:
-    seen: set[str] = set()
-    out = []
-    for r in records:
-        if r.id not in known and r.id not in seen:
-            out.append(r)
-        seen.add(r.id)
-    return out
+def _storable(fn: Callable[[], IngestResult]) -> IngestResult:
+    """Run an ingest; a value the database refuses (NUL in text, JSON it cannot hold) is a
+    user error, not a server error."""
+    try:
+        return fn()
+    except (sa.exc.DataError, sa.exc.StatementError) as exc:
+        if isinstance(exc, sa.exc.OperationalError):
+            raise
+        detail = str(getattr(exc, "orig", exc)).splitlines()[0]
+        raise InputError(
+            f"A value in the batch cannot be stored: {detail}. Nothing was stored."
+        ) from exc
 
 
 def window_bounds(end: datetime, width: timedelta) -> tuple[datetime, datetime]:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import functools
+import json
+import math
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from modelsteward.errors import InputError
 from modelsteward.store._domain import IngestResult, LabelRecord, PredictionRecord
 from modelsteward.store._engine import read_tx
 from modelsteward.store._orm import LabelRow, PredictionRow
@@ -15,7 +19,63 @@ from modelsteward.store._repos._common import chunks, upsert_insert, utcnow
 
 _P = cast(sa.Table, PredictionRow.__table__)
 _L = cast(sa.Table, LabelRow.__table__)
-_CHUNK = 2000
+_CHUNK = 1000
+_COLUMNS = (
+    "model_id", "prediction_id", "timestamp", "version", "prediction",
+    "score", "latency_ms", "error", "segment",
+)  # fmt: skip
+
+
+_encode_str = json.encoder.encode_basestring  # the C encoder json.dumps uses for text
+
+
+def _dumps(value: Any) -> str:
+    """JSON text of ``value``; scalars take a short cut around :func:`json.dumps`."""
+    kind = type(value)
+    if kind is int:
+        return str(value)
+    if kind is float:
+        return repr(value) if math.isfinite(value) else "null"
+    if kind is str:
+        return _encode_str(value)
+    if kind is bool:
+        return "true" if value else "false"
+    try:
+        return json.dumps(value, allow_nan=False)
+    except ValueError:  # NaN or infinity inside: stored as null, as JSON has no such numbers
+        return json.dumps(_finite(value), allow_nan=False)
+    except TypeError as exc:
+        raise InputError(f"a value cannot be stored as JSON: {exc}") from exc
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _aware(ts: datetime) -> datetime:
+    return ts.astimezone(UTC)
+
+
+def _sqlite_ts(ts: datetime) -> str:
+    """The text SQLAlchemy's DateTime stores on SQLite, so both read it back alike."""
+    return ts.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_sql(dialect: str, paramstyle: str, n: int) -> str:
+    mark = "?" if paramstyle == "qmark" else "%s"
+    one = "(" + ", ".join([mark] * len(_COLUMNS)) + ")"
+    cols = ", ".join(f'"{c}"' for c in _COLUMNS)
+    return (
+        f"INSERT INTO predictions ({cols}) VALUES {', '.join([one] * n)} "
+        "ON CONFLICT (model_id, prediction_id) DO NOTHING RETURNING prediction_id"
+    )
 
 
 class EventRepository:
@@ -25,37 +85,44 @@ class EventRepository:
     @staticmethod
     def insert_predictions(
         conn: Connection, model_id: int, records: list[PredictionRecord]
-    ) -> IngestResult:
-        """Insert ``records``; ids stored before (or repeated in the batch) are duplicates."""
-        inserted: set[str] = set()
-        for part in chunks(records, _CHUNK):
-            rows = [
-                {
-                    "model_id": model_id,
-                    "prediction_id": r.id,
-                    "timestamp": r.timestamp,
-                    "version": r.version,
-                    "prediction": r.prediction,
-                    "score": r.score,
-                    "latency_ms": r.latency_ms,
-                    "error": r.error,
-                    "segment": r.segment,
-                }
-                for r in part
-            ]
-            stmt = (
-                upsert_insert(conn, _P)
-                .on_conflict_do_nothing(index_elements=["model_id", "prediction_id"])
-                .returning(_P.c.prediction_id)
+    ) -> tuple[IngestResult, list[bool]]:
+        """Insert ``records``; ids stored before (or repeated in the batch) are duplicates.
+
+        Returns the result and, per record, whether that row was stored. The hot path:
+        parameters are prepared here and sent as multi-row ``INSERT ... ON CONFLICT DO
+        NOTHING RETURNING`` statements straight to the driver.
+        """
+        sqlite = conn.dialect.name == "sqlite"
+        ts_of = _sqlite_ts if sqlite else _aware
+        rows = [
+            (
+                model_id,
+                r.id,
+                ts_of(r.timestamp),
+                r.version,
+                None if r.prediction is None else _dumps(r.prediction),
+                None if r.score is None else _dumps(r.score),
+                r.latency_ms,
+                bool(r.error),
+                r.segment,
             )
-            inserted.update(conn.execute(stmt, rows).scalars().all())
+            for r in records
+        ]
+        inserted: set[str] = set()
+        for part in chunks(rows, _CHUNK):
+            sql = _insert_sql(conn.dialect.name, conn.dialect.paramstyle, len(part))
+            flat = [v for row in part for v in row]
+            inserted.update(x for (x,) in conn.exec_driver_sql(sql, tuple(flat)))
         duplicates: list[str] = []
+        stored: list[bool] = []
         seen: set[str] = set()
         for r in records:
-            if r.id in seen or r.id not in inserted:
+            new = r.id in inserted and r.id not in seen
+            stored.append(new)
+            if not new:
                 duplicates.append(r.id)
             seen.add(r.id)
-        return IngestResult(accepted=len(records) - len(duplicates), duplicates=duplicates)
+        return IngestResult(len(records) - len(duplicates), duplicates), stored
 
     @staticmethod
     def upsert_labels(conn: Connection, model_id: int, records: list[LabelRecord]) -> IngestResult:

@@ -1,0 +1,285 @@
+"""Ingest throughput of the monitoring service, and the SDK's cost on the caller's thread.
+
+Starts ``steward serve`` in a subprocess on a free loopback port (SQLite in a temporary
+home, and PostgreSQL when ``STEWARD_TEST_POSTGRES_URL`` is set, in a fresh schema), then
+sends pre-built bodies back to back from ``--clients`` threads for ``--seconds``:
+
+- JSON batches of ``--json-rows`` predictions (with 5 features each, so profiles are
+  merged at ingest as in production),
+- Arrow IPC stream bodies of ``--arrow-rows`` predictions.
+
+Reports predictions/s and the p50/p99 request latency. Every id is fresh, so every row
+is stored. Run: ``python -m bench.ingest [--seconds 10] [--dialect sqlite|postgresql]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pyarrow as pa
+import pyarrow.ipc as ipc
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start_server(home: Path, database: str) -> tuple[Any, str, str]:
+    import subprocess
+
+    from modelsteward.store import Store
+
+    store = Store(database)
+    store.upgrade()
+    store.models.create("bench", "binary")
+    _, token = store.keys.create("bench", "admin")
+    store.close()
+    port = _free_port()
+    entry = "from modelsteward.cli import run; run()"
+    env = {**os.environ, "STEWARD_HOME": str(home)}
+    log = open(home / "server.log", "ab")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-c", entry, "serve", "--port", str(port), "--database", database],
+        env=env,
+        stderr=log,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                return proc, url, token
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError((home / "server.log").read_text())
+
+
+def _json_bodies(rows: int, count: int, rng: np.random.Generator) -> list[bytes]:
+    now = time.time()
+    bodies = []
+    for _ in range(count):
+        x = rng.normal(size=(rows, 3))
+        batch = [
+            {
+                "id": uuid.uuid4().hex,
+                "timestamp": now,
+                "prediction": int(x[i, 0] > 0),
+                "score": float(abs(x[i, 1]) % 1),
+                "latency_ms": float(abs(x[i, 2]) * 10),
+                "version": "v1",
+                "features": {
+                    "a": float(x[i, 0]),
+                    "b": float(x[i, 1]),
+                    "c": float(x[i, 2]),
+                    "plan": "pro" if i % 3 else "basic",
+                    "n": i % 17,
+                },
+            }
+            for i in range(rows)
+        ]
+        bodies.append(json.dumps(batch).encode())
+    return bodies
+
+
+def _arrow_bodies(rows: int, count: int, rng: np.random.Generator) -> list[bytes]:
+    bodies = []
+    ts = pa.array(np.full(rows, int(time.time() * 1e6)), pa.timestamp("us", tz="UTC"))
+    for _ in range(count):
+        x = rng.normal(size=(rows, 3))
+        table = pa.table(
+            {
+                "id": [uuid.uuid4().hex for _ in range(rows)],
+                "timestamp": ts,
+                "prediction": (x[:, 0] > 0).astype(np.int64),
+                "score": np.abs(x[:, 1]) % 1,
+                "latency_ms": np.abs(x[:, 2]) * 10,
+                "version": pa.array(["v1"] * rows),
+                "a": x[:, 0],
+                "b": x[:, 1],
+                "c": x[:, 2],
+                "plan": pa.array(np.where(np.arange(rows) % 3 == 0, "basic", "pro")),
+                "n": np.arange(rows) % 17,
+            }
+        )
+        sink = io.BytesIO()
+        with ipc.new_stream(sink, table.schema) as w:
+            w.write_table(table)
+        bodies.append(sink.getvalue())
+    return bodies
+
+
+def _drive(
+    url: str, token: str, bodies: list[bytes], ctype: str, rows: int, seconds: float, clients: int
+) -> dict[str, float]:
+    latencies: list[float] = []
+    sent = [0]
+    errors = [0]
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+    it = iter(range(len(bodies)))
+
+    def worker() -> None:
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": ctype}
+        with httpx.Client(base_url=url, timeout=120) as client:
+            while time.monotonic() < stop:
+                with lock:
+                    i = next(it, None)
+                if i is None:
+                    return
+                t0 = time.perf_counter()
+                r = client.post(
+                    "/api/v1/models/bench/predictions", content=bodies[i], headers=headers
+                )
+                dt = time.perf_counter() - t0
+                with lock:
+                    latencies.append(dt)
+                    if r.status_code == 200 and r.json()["accepted"] == rows:
+                        sent[0] += rows
+                    else:
+                        errors[0] += 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    lat = np.array(latencies) * 1000
+    return {
+        "predictions_per_s": sent[0] / elapsed,
+        "requests": float(len(latencies)),
+        "errors": float(errors[0]),
+        "p50_ms": float(np.percentile(lat, 50)) if lat.size else float("nan"),
+        "p99_ms": float(np.percentile(lat, 99)) if lat.size else float("nan"),
+    }
+
+
+def sdk_overhead(n: int = 200_000) -> dict[str, float]:
+    """Median and p99 ns per ``log_prediction`` on the caller's thread (blocks of 1,000)."""
+    from modelsteward.sdk import Monitor
+
+    class Sink:
+        def send(self, kind: str, rows: list[dict[str, Any]]) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    with tempfile.TemporaryDirectory() as spool:
+        mon = Monitor("bench", transport=Sink(), spool_dir=spool, max_queue=10 * n)
+        features = {"age": 31, "plan": "pro", "income": 52_000.0, "tenure": 4, "region": "eu"}
+        per_call = []
+        for _ in range(n // 1000):
+            t0 = time.perf_counter_ns()
+            for _ in range(1000):
+                mon.log_prediction(features, 1, score=0.91, latency_ms=3.2, version="v1")
+            per_call.append((time.perf_counter_ns() - t0) / 1000)
+        mon.close()
+    return {
+        "median_ns": statistics.median(per_call),
+        "p99_ns": float(np.percentile(per_call, 99)),
+    }
+
+
+def _pg_database() -> tuple[str, Any] | None:
+    base = os.environ.get("STEWARD_TEST_POSTGRES_URL")
+    if not base:
+        return None
+    import sqlalchemy as sa
+
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = sa.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    return url.render_as_string(hide_password=False), drop
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--clients", type=int, default=2)
+    ap.add_argument("--json-rows", type=int, default=1000)
+    ap.add_argument("--arrow-rows", type=int, default=20_000)
+    ap.add_argument("--dialect", choices=["sqlite", "postgresql", "both"], default="both")
+    ap.add_argument("--out", type=Path, default=None, help="also write the figures as JSON")
+    args = ap.parse_args(argv)
+    rng = np.random.default_rng(0)
+    results: dict[str, Any] = {"sdk_log_prediction": sdk_overhead()}
+    print(f"SDK log_prediction: {results['sdk_log_prediction']}", file=sys.stderr)
+    dialects = ["sqlite", "postgresql"] if args.dialect == "both" else [args.dialect]
+    n_json = max(4, int(args.seconds * 80))
+    n_arrow = max(4, int(args.seconds * 25))
+    json_bodies = _json_bodies(args.json_rows, n_json, rng)
+    arrow_bodies = _arrow_bodies(args.arrow_rows, n_arrow, rng)
+    for dialect in dialects:
+        with tempfile.TemporaryDirectory() as tmp:
+            home = Path(tmp)
+            cleanup = None
+            if dialect == "sqlite":
+                database = f"sqlite:///{home / 'bench.db'}"
+            else:
+                pg = _pg_database()
+                if pg is None:
+                    print("skip postgresql: STEWARD_TEST_POSTGRES_URL unset", file=sys.stderr)
+                    continue
+                database, cleanup = pg
+            proc, url, token = _start_server(home, database)
+            try:
+                for name, bodies, ctype, rows in (
+                    ("json", json_bodies, "application/json", args.json_rows),
+                    ("arrow", arrow_bodies, "application/vnd.apache.arrow.stream", args.arrow_rows),
+                ):
+                    r = _drive(url, token, bodies, ctype, rows, args.seconds, args.clients)
+                    results[f"{dialect}_{name}"] = r
+                    print(f"{dialect} {name}: {r}", file=sys.stderr)
+                rss = _rss_mb(proc.pid)
+                results[f"{dialect}_server_rss_mb"] = rss
+            finally:
+                proc.terminate()
+                proc.wait(10)
+                if cleanup:
+                    cleanup()
+    print(json.dumps(results, indent=2))
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
