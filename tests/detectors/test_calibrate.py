@@ -96,3 +96,11 @@ def test_bad_reference() -> None:
         ms.calibrate(ms.ADWIN(), [0.0, 1.0, 2.0, float("nan")] * 10)
     with pytest.raises(ParameterError, match="needs a detector"):
         ms.calibrate("ADWIN", np.zeros(100))  # type: ignore[type-var]
+
+
+def test_cusum_takes_its_targets_from_the_reference() -> None:
+    reference = real("none", n=5000, seed=2) * 2.0 + 10.0
+    tuned = ms.calibrate(ms.CUSUM(), reference, false_alarm_rate=RATE)
+    assert tuned.target_mean == pytest.approx(float(reference.mean()))
+    assert tuned.target_sd == pytest.approx(float(reference.std(ddof=1)))
+    assert tuned.calibration_["changed"].keys() >= {"target_mean", "target_sd", "h"}  # type: ignore[attr-defined]

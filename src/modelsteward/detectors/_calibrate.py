@@ -2,15 +2,18 @@
 
 Procedure (``calibrate``):
 
-1. Resample the reference with a moving-block bootstrap (blocks of
-   ``block_length`` consecutive values, ``round(n ** (1/3))`` by default, which keeps
-   short-range autocorrelation) into ``N = ceil(10 / false_alarm_rate)`` values. Two
-   thirds of them form one long stream (how the detector behaves long after a
-   restart: statistics such as Page-Hinkley's running extreme make alarms more
-   likely the longer a detector runs), the rest independent streams of 10,000
-   values, each starting a fresh detector (behaviour soon after a restart, warm-up
-   included). ``N`` is capped at 5,000,000 values (300,000 for KSWIN, whose test is
-   costlier).
+1. Resample the reference with a moving-block bootstrap into
+   ``N = ceil(10 / false_alarm_rate)`` values. Two thirds of them form one long
+   stream (how the detector behaves long after a restart: statistics such as
+   Page-Hinkley's running extreme make alarms more likely the longer a detector
+   runs), the rest independent streams of 10,000 values, each starting a fresh
+   detector (behaviour soon after a restart, warm-up included). ``N`` is capped at
+   10,000,000 values (300,000 for KSWIN, whose test is costlier). Blocks of
+   ``block_length`` consecutive values keep short-range autocorrelation. By
+   default the length is 1 (plain resampling) unless one of the reference's first
+   ten autocorrelations exceeds ``3 / sqrt(n)``, then ``round(n ** (1/3))``: longer
+   blocks than needed only repeat the reference's own local patterns, which hides
+   the rare runs that cause false alarms.
 2. A parameter value is accepted when it raises no alarm on those streams. Zero
    alarms in ``10 / rate`` values put the one-sided 95% upper bound on the rate at
    ``3 / N``, a third of ``false_alarm_rate``. That margin is on purpose: alarms
@@ -26,16 +29,22 @@ Procedure (``calibrate``):
    KSWIN's threshold only matters through which multiple of ``1 / stat_size`` the
    KS statistic must reach, so its candidates are scipy's p-values at those
    multiples.
-4. Some alarms no threshold can prevent: DDM fires on the first error after a
+4. CUSUM without ``target_mean`` / ``target_sd`` would estimate them from a short
+   warm-up after every restart, and a quiet warm-up (no error among the first 30
+   values of a 10% error stream) makes any later error an alarm. ``calibrate`` sets
+   the missing targets from the whole reference first (Phase I estimation, as
+   Montgomery prescribes) and then searches ``h``.
+5. Some alarms no threshold can prevent: DDM fires on the first error after a
    warm-up without errors (its ``s_min`` is 0), whatever ``drift_threshold`` is.
    When the threshold alone cannot reach the rate, the warm-up parameter (DDM and
    EDDM ``warm_start``, PageHinkley and CUSUM ``min_instances``) is doubled, up to
    64 times its value, and the search repeated.
 
 Cost: about 10-14 runs of ``update_many`` over at most ``N`` values each (a failing
-run stops at its first alarm): at the default rate of 1e-5 about
-10-14 million updates, well under a second for most compiled detectors, one to two
-seconds for ADWIN and HDDM_A, and a few seconds for KSWIN (300,000 values a run).
+run stops at its first alarm): at the default rate of 1e-5 about 10-14 million
+updates, well under a second for most compiled detectors, one to two seconds for
+ADWIN and HDDM_A, and a few seconds for KSWIN (300,000 values a run). At 1e-6
+(10,000,000 values a run) it is ten times that.
 """
 
 from __future__ import annotations
@@ -46,6 +55,7 @@ from typing import Any, TypeVar, cast
 import numpy as np
 
 from modelsteward.detectors._base import DriftDetector, FloatArray, as_stream
+from modelsteward.detectors._cusum import CUSUM
 from modelsteward.detectors._ks import ks_pvalues
 from modelsteward.detectors._kswin import KSWIN
 from modelsteward.errors import InputError, ParameterError
@@ -55,7 +65,7 @@ __all__ = ["calibrate"]
 D = TypeVar("D", bound=DriftDetector)
 
 _STREAM = 10_000
-_MAX_ELEMENTS = 5_000_000
+_MAX_ELEMENTS = 10_000_000
 _MAX_ELEMENTS_KSWIN = 300_000
 _STEP = math.log(4.0)
 _HALVINGS = 8
@@ -82,6 +92,19 @@ def _bootstrap(ref: FloatArray, n: int, block: int, seed: int) -> FloatArray:
     idx = (starts[:, None] + np.arange(block)[None, :]).ravel()[:n]
     out: FloatArray = ref[idx]
     return out
+
+
+def _default_block(ref: FloatArray) -> int:
+    """1 for a reference without short-range autocorrelation, else ``round(n ** (1/3))``."""
+    n = int(ref.shape[0])
+    centred = ref - ref.mean()
+    var = float(centred @ centred)
+    if var == 0.0:
+        return 1
+    acf = [float(centred[:-lag] @ centred[lag:]) / var for lag in range(1, min(11, n))]
+    if max(abs(a) for a in acf) > 3.0 / math.sqrt(n):
+        return max(1, round(math.pow(n, 1 / 3)))
+    return 1
 
 
 def _params_for(detector: DriftDetector, name: str, value: float) -> dict[str, Any]:
@@ -146,12 +169,19 @@ def calibrate(
     cap = _MAX_ELEMENTS_KSWIN if isinstance(detector, KSWIN) else _MAX_ELEMENTS
     n = int(min(max(math.ceil(10.0 / false_alarm_rate), 1_000), cap))
     allowed = 0
-    block = block_length if block_length is not None else round(ref.shape[0] ** (1 / 3))
+    block = block_length if block_length is not None else _default_block(ref)
     data = _bootstrap(ref, n, int(block), seed)
     long = 2 * n // 3
     streams = [data[:long]] + [data[i : i + _STREAM] for i in range(long, n, _STREAM)]
     evaluations = 0
     template: DriftDetector = detector
+    if isinstance(detector, CUSUM):
+        phase_one: dict[str, float] = {}
+        if detector.target_mean is None:
+            phase_one["target_mean"] = float(ref.mean())
+        if detector.target_sd is None:
+            phase_one["target_sd"] = float(ref.std(ddof=1))
+        template = detector.clone(**phase_one)
 
     def passes(value: float) -> bool:
         nonlocal evaluations
