@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -24,11 +24,45 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-__all__ = ["Settings", "load_settings"]
+__all__ = ["AlertRuleSettings", "Settings", "WebhookSettings", "load_settings"]
 
 
 def _toml_file() -> Path:
     return Path(os.environ.get("STEWARD_CONFIG", "steward.toml"))
+
+
+class AlertRuleSettings(BaseModel):
+    """One alert rule (``[[alert_rules]]`` in ``steward.toml``).
+
+    Fires when ``metric`` of a closed ``window`` compares with ``threshold`` as ``op``
+    says for ``for_windows`` windows in a row; resolves when it no longer does. A window
+    without data is its own state ("no data" alert unless ``no_data = "ignore"``).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    metric: str = Field(min_length=1, max_length=100)
+    op: Literal[">", ">=", "<", "<="]
+    threshold: float
+    model: str | None = None
+    """Only this model; ``None`` means every model."""
+    window: str = "1h"
+    severity: Literal["info", "warning", "critical"] = "warning"
+    for_windows: int = Field(default=1, ge=1)
+    cooldown_seconds: float = Field(default=0.0, ge=0)
+    no_data: Literal["alert", "ignore"] = "alert"
+
+
+class WebhookSettings(BaseModel):
+    """A notification channel (``[[webhooks]]`` in ``steward.toml``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str
+    format: Literal["generic", "slack"] = "generic"
+    retries: int = Field(default=3, ge=0)
+    timeout_seconds: float = Field(default=5.0, gt=0)
 
 
 class Settings(BaseSettings):
@@ -51,6 +85,16 @@ class Settings(BaseSettings):
     """Width of the time buckets in which feature profiles are merged."""
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    evaluation_interval_seconds: float = Field(default=60.0, ge=0)
+    """How often the server looks for newly closed windows to evaluate (0: never)."""
+    evaluation_windows: list[str] = Field(default_factory=lambda: ["1h", "1d"])
+    """Window widths evaluated (``30m``, ``1h``, ``1d``...), aligned to the epoch."""
+    evaluation_backfill: int = Field(default=3, ge=1)
+    """At most this many closed windows per width are caught up at a time."""
+    alert_rules: list[AlertRuleSettings] = Field(default_factory=list)
+    webhooks: list[WebhookSettings] = Field(default_factory=list)
+    public_url: str | None = None
+    """Base URL put in alert links (e.g. ``https://steward.example.com``)."""
 
     @classmethod
     def settings_customise_sources(

@@ -101,9 +101,13 @@ def test_retries_then_delivers(tmp_path: Path) -> None:
 
 def test_spools_when_down_and_a_new_process_resends(model: Store, tmp_path: Path) -> None:
     down = Monitor(
-        "m", url="http://127.0.0.1:1", spool_dir=tmp_path, max_retries=1, backoff=0.01,
+        "m",
+        url="http://127.0.0.1:1",
+        spool_dir=tmp_path,
+        max_retries=1,
+        backoff=0.01,
         flush_interval=0.01,
-    )  # fmt: skip
+    )
     for i in range(300):
         down.log_prediction({"x": i}, 0, id=f"p{i}")
     down.log_label("p1", 1)
@@ -124,9 +128,12 @@ def test_remote_drops_only_invalid_rows(model: Store, tmp_path: Path) -> None:
     app = create_app(Settings(home=str(tmp_path), migrate_on_start=False), store=model, dev=True)
     with TestClient(app) as client:
         mon = Monitor(
-            "m", url="http://testserver", http_client=client, spool_dir=tmp_path,
+            "m",
+            url="http://testserver",
+            http_client=client,
+            spool_dir=tmp_path,
             flush_interval=0.01,
-        )  # fmt: skip
+        )
         mon.log_prediction({"x": 1}, 1, id="ok1")
         mon.log_prediction({"x": 2}, 1, id="bad", latency_ms=-5)
         mon.log_prediction({"x": 3}, 0, id="ok2")
@@ -159,9 +166,13 @@ def test_never_raises_nor_blocks(tmp_path: Path) -> None:
     mon.close(timeout=0.2)
 
     slow = Monitor(
-        "m2", transport=Slow(0), spool_dir=tmp_path, max_queue=100, batch_size=10,
+        "m2",
+        transport=Slow(0),
+        spool_dir=tmp_path,
+        max_queue=100,
+        batch_size=10,
         flush_interval=0.01,
-    )  # fmt: skip
+    )
     started = time.perf_counter()
     for i in range(1000):
         slow.log_prediction({"i": i}, 0)

@@ -22,9 +22,17 @@ def test_server_killed_mid_stream_stores_every_prediction_once(db_url: str, tmp_
     home.mkdir()
     server = ServerProcess(home, args=("--database", db_url)).start()
     mon = Monitor(
-        "m", url=server.url, api_key=token, spool_dir=tmp_path / "spool", batch_size=500,
-        flush_interval=0.02, max_retries=2, backoff=0.05, max_backoff=0.5, timeout=5,
-    )  # fmt: skip
+        "m",
+        url=server.url,
+        api_key=token,
+        spool_dir=tmp_path / "spool",
+        batch_size=500,
+        flush_interval=0.02,
+        max_retries=2,
+        backoff=0.05,
+        max_backoff=0.5,
+        timeout=5,
+    )
     n, chunk = 20_000, 200
     try:
         for c in range(n // chunk):

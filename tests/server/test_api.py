@@ -22,8 +22,11 @@ def test_health_ready_openapi(api: Api) -> None:
     spec = api.client.get("/openapi.json").json()
     assert "/api/v1/models/{name}/predictions" in spec["paths"]
     assert "/api/v1/models/{name}/drift" in spec["paths"]
-    assert all(p.startswith("/api/v1/") for p in spec["paths"] if p not in (
-        "/healthz", "/readyz", "/metrics"))  # fmt: skip
+    assert all(
+        p.startswith("/api/v1/")
+        for p in spec["paths"]
+        if p not in ("/healthz", "/readyz", "/metrics")
+    )
 
 
 def test_readyz_is_503_before_migrations(db_url: str, tmp_path: object) -> None:
@@ -88,11 +91,19 @@ def test_models_create_list_get(api: Api) -> None:
 def test_json_batch_ingest_with_duplicates(api: Api) -> None:
     _model(api)
     rows = [
-        {"id": "a", "timestamp": "2026-01-01T00:00:00Z", "prediction": 1, "score": 0.9,
-         "latency_ms": 12.5, "version": "v1", "segment": "eu", "features": {"x": 1.0}},
+        {
+            "id": "a",
+            "timestamp": "2026-01-01T00:00:00Z",
+            "prediction": 1,
+            "score": 0.9,
+            "latency_ms": 12.5,
+            "version": "v1",
+            "segment": "eu",
+            "features": {"x": 1.0},
+        },
         {"id": "b", "timestamp": "2026-01-01T00:00:01+02:00", "prediction": 0, "score": [0.4, 0.6]},
         {"prediction": 1},
-    ]  # fmt: skip
+    ]
     r = api.client.post("/api/v1/models/churn/predictions", json=rows, headers=api.ingest)
     assert r.status_code == 200, r.text
     assert r.json() == {"accepted": 3, "duplicates": []}
@@ -120,8 +131,11 @@ def test_bad_rows_get_422_with_every_error_and_nothing_is_stored(api: Api) -> No
     body = r.json()
     assert body["type"] == "BatchError" and "Nothing was stored" in body["detail"]
     assert {(e["row"], e["field"]) for e in body["errors"]} >= {
-        (1, "timestamp"), (2, "latency_ms"), (3, "unknown_field"), (4, "id"),
-    }  # fmt: skip
+        (1, "timestamp"),
+        (2, "latency_ms"),
+        (3, "unknown_field"),
+        (4, "id"),
+    }
     assert api.store.models.stats("churn").predictions == 0
 
 

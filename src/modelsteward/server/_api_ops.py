@@ -103,3 +103,13 @@ def list_keys(request: Request) -> list[dict[str, Any]]:
 )
 def revoke_key(key_id: str, request: Request) -> None:
     _store(request).keys.revoke(key_id)
+
+
+@router.get(
+    "/alert-rules",
+    tags=["alerts"],
+    dependencies=[Depends(require_scope("read"))],
+    summary="The alert rules in force (from steward.toml)",
+)
+def alert_rules(request: Request) -> list[dict[str, Any]]:
+    return [r.model_dump() for r in request.app.state.settings.alert_rules]

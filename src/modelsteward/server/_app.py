@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from modelsteward.server import _api_models, _api_ops, _drift
+from modelsteward.server._alerting import AlertEngine, WebhookChannel
 from modelsteward.server._errors import install_handlers
 from modelsteward.server._metrics import ServiceMetrics
+from modelsteward.server._scheduler import Scheduler
 from modelsteward.settings import Settings
 from modelsteward.store import Store
 
@@ -46,11 +52,20 @@ def create_app(
     owns_store = store is None
     the_store = store if store is not None else Store.from_settings(settings)
 
+    scheduler = build_scheduler(settings, the_store)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
             the_store.upgrade()
+        task = None
+        if settings.evaluation_interval_seconds > 0:
+            task = asyncio.create_task(_evaluate_forever(scheduler, settings))
         yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if owns_store:
             the_store.close()
 
@@ -64,6 +79,7 @@ def create_app(
     app.state.store = the_store
     app.state.dev = dev
     app.state.metrics = ServiceMetrics()
+    app.state.scheduler = scheduler
     install_handlers(app)
     app.include_router(_api_models.router)
     app.include_router(_api_ops.router)
@@ -71,6 +87,28 @@ def create_app(
     _install_ops_routes(app)
     _install_request_metrics(app)
     return app
+
+
+def build_scheduler(settings: Settings, store: Store) -> Scheduler:
+    """The evaluation scheduler with the alert rules and webhooks of ``settings``."""
+    import httpx
+
+    client = httpx.Client()
+    dead_letter = Path(settings.home).expanduser() / "dead-letter" / "webhooks.jsonl"
+    channels = [WebhookChannel(w, client, dead_letter=dead_letter) for w in settings.webhooks]
+    engine = AlertEngine(store, settings.alert_rules, channels, public_url=settings.public_url)
+    return Scheduler(
+        store, settings.evaluation_windows, alerts=engine, backfill=settings.evaluation_backfill
+    )
+
+
+async def _evaluate_forever(scheduler: Scheduler, settings: Settings) -> None:
+    while True:
+        await asyncio.sleep(settings.evaluation_interval_seconds)
+        try:
+            await run_in_threadpool(scheduler.run_once)
+        except Exception:
+            log.exception("scheduled evaluation failed")
 
 
 def _install_ops_routes(app: FastAPI) -> None:

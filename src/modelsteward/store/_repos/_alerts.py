@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -34,11 +35,15 @@ class AlertRepository:
         threshold: float | None = None,
         version: str | None = None,
         message: str = "",
+        at: datetime | None = None,
     ) -> Alert:
-        """Open an alert, or refresh the one already open for the same rule (dedup)."""
+        """Open an alert, or refresh the one already open for the same rule (dedup).
+
+        ``at`` is the time to record (default: now), for callers with their own clock.
+        """
 
         def run() -> int:
-            now = utcnow()
+            now = at or utcnow()
             with write_tx(self._engine) as conn:
                 open_id = conn.execute(
                     sa.select(_A.c.id).where(
@@ -96,17 +101,35 @@ class AlertRepository:
         with read_tx(self._engine) as conn:
             return [_to_alert(r) for r in conn.execute(stmt).mappings().all()]
 
+    def find_open(self, model_id: int, rule: str) -> Alert | None:
+        """The firing or acknowledged alert of ``rule``, if any."""
+        stmt = self._select().where(
+            _A.c.model_id == model_id, _A.c.rule == rule, _A.c.status != "resolved"
+        )
+        with read_tx(self._engine) as conn:
+            row = conn.execute(stmt).mappings().first()
+        return None if row is None else _to_alert(row)
+
+    def last_resolved_at(self, model_id: int, rule: str) -> datetime | None:
+        with read_tx(self._engine) as conn:
+            value = conn.execute(
+                sa.select(sa.func.max(_A.c.resolved_at)).where(
+                    _A.c.model_id == model_id, _A.c.rule == rule, _A.c.status == "resolved"
+                )
+            ).scalar()
+        return cast(datetime | None, value)
+
     def acknowledge(self, alert_id: int, by: str | None = None) -> Alert:
-        return self._transition(alert_id, "acknowledged", acknowledged_by=by)
+        return self._transition(alert_id, "acknowledged", None, acknowledged_by=by)
 
-    def resolve(self, alert_id: int) -> Alert:
-        return self._transition(alert_id, "resolved")
+    def resolve(self, alert_id: int, *, at: datetime | None = None) -> Alert:
+        return self._transition(alert_id, "resolved", at)
 
-    def _transition(self, alert_id: int, status: str, **extra: Any) -> Alert:
+    def _transition(self, alert_id: int, status: str, at: datetime | None, **extra: Any) -> Alert:
         current = self.get(alert_id)
         if current.status == "resolved" or current.status == status:
             return current
-        now = utcnow()
+        now = at or utcnow()
         values: dict[str, Any] = {"status": status, "updated_at": now, **extra}
         values["acknowledged_at" if status == "acknowledged" else "resolved_at"] = now
 

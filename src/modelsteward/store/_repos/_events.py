@@ -21,9 +21,16 @@ _P = cast(sa.Table, PredictionRow.__table__)
 _L = cast(sa.Table, LabelRow.__table__)
 _CHUNK = 1000
 _COLUMNS = (
-    "model_id", "prediction_id", "timestamp", "version", "prediction",
-    "score", "latency_ms", "error", "segment",
-)  # fmt: skip
+    "model_id",
+    "prediction_id",
+    "timestamp",
+    "version",
+    "prediction",
+    "score",
+    "latency_ms",
+    "error",
+    "segment",
+)
 
 
 _encode_str = json.encoder.encode_basestring  # the C encoder json.dumps uses for text
