@@ -165,6 +165,16 @@ def test_binary_detector_rejects_non_binary(
     assert "value at index 2 is 0.5; EDDM takes 0/1 values" in capsys.readouterr().err
 
 
+def test_text_output_shortens_long_listings(
+    csv_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["detect", str(csv_file), "-c", "error", "-d", "PageHinkley", "-p", "threshold=2"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "more (--format json lists all)" in out
+    assert out.count("  index ") == 20
+
+
 def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["detect", str(tmp_path / "x.csv"), "-c", "v", "-d", "ADWIN"]) == 2
     assert "no such file" in capsys.readouterr().err

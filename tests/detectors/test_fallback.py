@@ -53,3 +53,24 @@ def test_kernels_keep_their_python_original() -> None:
     assert _compile.pick(_adwin_kernel) is (
         _adwin_kernel if _compile.numba_enabled() else _adwin_kernel.py_func
     )
+
+
+def test_detectors_work_without_numba_installed() -> None:
+    """Importing with numba missing falls back to the Python kernels, same answers."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['numba'] = None\n"
+        "import numpy as np\n"
+        "from modelsteward.detectors import ADWIN, KSWIN, _compile\n"
+        "assert not _compile.HAVE_NUMBA and not _compile.numba_enabled()\n"
+        "x = np.r_[np.zeros(600), np.ones(300)] + np.random.default_rng(0).normal(0, .3, 900)\n"
+        "print(ADWIN().update_many(x).tolist(), KSWIN(seed=0).update_many(x).tolist())\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    ).stdout.strip()
+    x = np.r_[np.zeros(600), np.ones(300)] + np.random.default_rng(0).normal(0, 0.3, 900)
+    expected = f"{ms.ADWIN().update_many(x).tolist()} {ms.KSWIN(seed=0).update_many(x).tolist()}"
+    assert out == expected

@@ -185,10 +185,18 @@ def detect_command(
     lines = [f"{det!r} over {src.name} column {column!r}: {values.shape[0]:,} values"]
     noun = "change" if len(d_idx) == 1 else "changes"
     lines.append(f"{len(d_idx)} {noun} detected" + (":" if d_idx else ""))
-    for i, t in zip(d_idx, d_times, strict=True):
-        lines.append(f"  index {i}" + (f"  time {t}" if t else ""))
+    lines += _listing(d_idx, d_times)
     if w_idx:
         lines.append(f"warning zone entered {len(w_idx)} times:")
-        for i, t in zip(w_idx, w_times, strict=True):
-            lines.append(f"  index {i}" + (f"  time {t}" if t else ""))
+        lines += _listing(w_idx, w_times)
     sys.stdout.write("\n".join(lines) + "\n")
+
+
+def _listing(index: list[int], times: list[str | None], limit: int = 20) -> list[str]:
+    out = [
+        f"  index {i}" + (f"  time {t}" if t else "")
+        for i, t in zip(index[:limit], times[:limit], strict=True)
+    ]
+    if len(index) > limit:
+        out.append(f"  ... and {len(index) - limit:,} more (--format json lists all)")
+    return out

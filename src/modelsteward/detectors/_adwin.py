@@ -173,8 +173,9 @@ class ADWIN(DriftDetector):
     (at most ``max_buckets`` of each size). Every ``clock`` values it compares the
     means of every split of the window into an older and a newer part; when they
     differ by more than a Hoeffding-style bound at confidence ``delta`` it drops the
-    oldest bucket and signals a change. As in River 0.26, the detector starts a
-    fresh window after each detection. Same parameters, defaults and detections as
+    oldest bucket and signals a change. As in River 0.26 (kept for parity), the
+    detector then starts a fresh, empty window at the next value; the paper keeps the
+    newer part of the window instead. Same parameters, defaults and detections as
     River 0.26's ``drift.ADWIN`` (the arithmetic follows its Rust core step by step).
 
     Parameters
