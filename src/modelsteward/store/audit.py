@@ -244,14 +244,13 @@ class AuditRepository:
         """
         return self._append(conn, action, subject, _clean_details(details), actor)
 
-    def _append(
-        self, conn: Connection, action: str, subject: str, details: dict[str, Any], actor: str
-    ) -> AuditEntry:
-        _check_text("action", action, 100)
-        _check_text("subject", subject, 400)
-        _check_text("actor", actor, 200)
-        if not action:
-            raise ParameterError("An audit entry needs a non-empty action.")
+    def lock_head(self, conn: Connection) -> tuple[int, str]:
+        """Lock the chain head for the rest of the write transaction ``conn``; return it.
+
+        Writers that must be serialised with each other (the registry's compare-and-set on
+        aliases) take this lock first, before any other row lock, so locks are always taken
+        in the same order. (A no-op lock on SQLite, whose write transaction is exclusive.)
+        """
         head = conn.execute(
             sa.select(_H.c.seq, _H.c.hash).where(_H.c.id == _HEAD_ID).with_for_update()
         ).first()
@@ -260,6 +259,17 @@ class AuditRepository:
                 "The audit log has no chain head (the audit_head row was deleted); "
                 "run `steward audit verify` and restore the database from a backup."
             )
+        return int(head[0]), str(head[1])
+
+    def _append(
+        self, conn: Connection, action: str, subject: str, details: dict[str, Any], actor: str
+    ) -> AuditEntry:
+        _check_text("action", action, 100)
+        _check_text("subject", subject, 400)
+        _check_text("actor", actor, 200)
+        if not action:
+            raise ParameterError("An audit entry needs a non-empty action.")
+        head = self.lock_head(conn)
         seq = int(head[0]) + 1
         prev_hash = str(head[1])
         ts = datetime.now(UTC)

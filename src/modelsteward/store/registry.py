@@ -1,0 +1,783 @@
+"""Storage of the model registry: versions, aliases and the history of every alias move.
+
+Every write runs in one transaction with its audit entry (:mod:`modelsteward.store.audit`)
+and starts by locking the audit chain head, so registry writes are serialised on both
+dialects: version numbers never collide and an alias compare-and-set sees the last commit.
+Files (artifacts) are handled by :mod:`modelsteward.registry`, not here.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from modelsteward.errors import ParameterError, StewardError
+from modelsteward.store._engine import read_tx
+from modelsteward.store._errors import ConflictError, NotFoundError
+from modelsteward.store._orm import ModelRow, ModelVersionRow
+from modelsteward.store._orm._registry import (
+    RegistryAliasEventRow,
+    RegistryAliasRow,
+    RegistryVersionRow,
+)
+from modelsteward.store._repos._common import upsert_insert, utcnow
+from modelsteward.store.audit import AuditRepository
+
+__all__ = [
+    "ANY",
+    "STATUSES",
+    "AliasMove",
+    "ModelVersion",
+    "RegisteredModel",
+    "RegistryRepository",
+    "RegistryStateError",
+    "VersionSpec",
+    "check_name",
+]
+
+_V = cast(sa.Table, RegistryVersionRow.__table__)
+_A = cast(sa.Table, RegistryAliasRow.__table__)
+_H = cast(sa.Table, RegistryAliasEventRow.__table__)
+_M = cast(sa.Table, ModelRow.__table__)
+_MV = cast(sa.Table, ModelVersionRow.__table__)
+
+STATUSES = ("registered", "rejected", "champion", "archived")
+CHAMPION = "champion"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+_ALIAS = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{0,99}$")
+
+
+class _Any:
+    def __repr__(self) -> str:
+        return "ANY"
+
+
+#: ``expected=ANY`` (the default) moves an alias whatever it points to now.
+ANY: Any = _Any()
+
+
+class RegistryStateError(StewardError):
+    """The version is in a state that forbids the operation (e.g. aliasing a rejected one)."""
+
+
+def check_name(what: str, value: str) -> str:
+    """Validate a model name or version label (they become folder names of artifacts)."""
+    if not isinstance(value, str) or not _NAME.match(value) or ".." in value:
+        raise ParameterError(
+            f"A {what} must be 1-200 letters, digits, '.', '_' or '-', starting with a letter "
+            f"or digit. Got {value!r} instead."
+        )
+    return value
+
+
+def _check_alias(alias: str) -> str:
+    if not isinstance(alias, str) or not _ALIAS.match(alias):
+        raise ParameterError(
+            "An alias must be 1-100 letters, digits, '.', '_' or '-', starting with a letter "
+            f"(e.g. champion, challenger, shadow). Got {alias!r} instead."
+        )
+    return alias
+
+
+@dataclass(frozen=True)
+class VersionSpec:
+    """What a new version is made of; :class:`RegistryRepository` adds number and times."""
+
+    flavor: str
+    artifact_uri: str
+    artifact_format: str
+    artifact_sha256: str | None = None
+    artifact_bytes: int | None = None
+    input_schema: dict[str, str] | None = None
+    status: str = "registered"
+    status_reason: str | None = None
+    evidence: dict[str, Any] | None = None
+    params: dict[str, Any] | None = None
+    metrics: dict[str, Any] | None = None
+    training_fingerprint: str | None = None
+    training_rows: int | None = None
+    training_profile: str | None = None
+    code_version: str | None = None
+    parent_version: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    """A registered version: artifact, flavor, schema, lineage and status."""
+
+    model: str
+    version: str
+    number: int
+    flavor: str
+    artifact_uri: str
+    artifact_format: str
+    artifact_sha256: str | None
+    artifact_bytes: int | None
+    input_schema: dict[str, str] | None
+    status: str
+    status_reason: str | None
+    evidence: dict[str, Any] | None
+    params: dict[str, Any]
+    metrics: dict[str, Any]
+    training_fingerprint: str | None
+    training_rows: int | None
+    has_training_profile: bool
+    code_version: str | None
+    parent_version: str | None
+    description: str | None
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    aliases: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "version": self.version,
+            "number": self.number,
+            "status": self.status,
+            "status_reason": self.status_reason,
+            "aliases": list(self.aliases),
+            "flavor": self.flavor,
+            "artifact": {
+                "uri": self.artifact_uri,
+                "format": self.artifact_format,
+                "sha256": self.artifact_sha256,
+                "bytes": self.artifact_bytes,
+            },
+            "input_schema": self.input_schema,
+            "lineage": {
+                "training_fingerprint": self.training_fingerprint,
+                "training_rows": self.training_rows,
+                "training_profile": self.has_training_profile,
+                "code_version": self.code_version,
+                "parent_version": self.parent_version,
+                "params": self.params,
+                "metrics": self.metrics,
+            },
+            "evidence": self.evidence,
+            "description": self.description,
+            "created_by": self.created_by,
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class AliasMove:
+    """One change of an alias: who moved it from which version to which, when and why.
+
+    ``kind`` is ``move``, ``rollback`` or ``remove``; ``to_version`` is ``None`` for a removal.
+    """
+
+    model: str
+    alias: str
+    from_version: str | None
+    to_version: str | None
+    kind: str
+    actor: str
+    reason: str
+    ts: datetime
+    audit_seq: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "alias": self.alias,
+            "from_version": self.from_version,
+            "to_version": self.to_version,
+            "kind": self.kind,
+            "actor": self.actor,
+            "reason": self.reason,
+            "ts": self.ts.isoformat(),
+            "audit_seq": self.audit_seq,
+        }
+
+
+@dataclass(frozen=True)
+class RegisteredModel:
+    name: str
+    versions: int
+    latest: str | None
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "versions": self.versions,
+            "latest": self.latest,
+            "aliases": self.aliases,
+        }
+
+
+@dataclass(frozen=True)
+class _Conflict:
+    current: str | None
+
+
+class RegistryRepository:
+    """Versions, aliases and alias history; each write audited in its own transaction."""
+
+    def __init__(self, engine: Engine, audit: AuditRepository | None = None) -> None:
+        self._engine = engine
+        self.audit = audit or AuditRepository(engine)
+
+    # -- versions -----------------------------------------------------------------------------
+    def allocate(self, conn: Connection, model: str, version: str | None) -> tuple[int, str]:
+        """Lock the registry for this transaction; the next number and the version label."""
+        check_name("model name", model)
+        self._lock(conn)
+        number = (
+            int(
+                conn.execute(
+                    sa.select(sa.func.coalesce(sa.func.max(_V.c.number), 0)).where(
+                        _V.c.model == model
+                    )
+                ).scalar_one()
+            )
+            + 1
+        )
+        label = check_name("version", version) if version is not None else str(number)
+        taken = conn.execute(
+            sa.select(_V.c.id).where(_V.c.model == model, _V.c.version == label)
+        ).first()
+        if taken is not None:
+            raise ConflictError(
+                f"{model} has a version {label!r} already; pick another version label "
+                "or leave it out to number versions automatically."
+            )
+        return number, label
+
+    def insert(
+        self,
+        conn: Connection,
+        model: str,
+        number: int,
+        version: str,
+        spec: VersionSpec,
+        *,
+        actor: str,
+    ) -> ModelVersion:
+        """Insert a version allocated by :meth:`allocate` and audit it, in ``conn``."""
+        if spec.status not in ("registered", "rejected"):
+            raise ParameterError(
+                f"A new version is 'registered' or 'rejected'. Got {spec.status!r} instead."
+            )
+        if spec.parent_version is not None and self._row(conn, model, spec.parent_version) is None:
+            raise NotFoundError(
+                f"The parent version {spec.parent_version!r} of {model} does not exist; "
+                f"see `steward registry show {model}`."
+            )
+        now = utcnow()
+        values = {
+            "model": model,
+            "version": version,
+            "number": number,
+            "flavor": spec.flavor,
+            "artifact_uri": spec.artifact_uri,
+            "artifact_format": spec.artifact_format,
+            "artifact_sha256": spec.artifact_sha256,
+            "artifact_bytes": spec.artifact_bytes,
+            "input_schema": _schema_out(spec.input_schema),
+            "status": spec.status,
+            "status_reason": spec.status_reason,
+            "evidence": spec.evidence,
+            "params": spec.params or {},
+            "metrics": spec.metrics or {},
+            "training_fingerprint": spec.training_fingerprint,
+            "training_rows": spec.training_rows,
+            "training_profile": spec.training_profile,
+            "code_version": spec.code_version,
+            "parent_version": spec.parent_version,
+            "description": spec.description,
+            "created_by": actor,
+            "created_at": now,
+            "updated_at": now,
+        }
+        conn.execute(_V.insert().values(**values))
+        model_id = conn.execute(sa.select(_M.c.id).where(_M.c.name == model)).scalar()
+        if model_id is not None:  # a monitored model: its version list gains the label
+            stmt = upsert_insert(conn, _MV).on_conflict_do_nothing()
+            conn.execute(stmt, [{"model_id": model_id, "label": version, "created_at": now}])
+        details: dict[str, Any] = {
+            "version": version,
+            "status": spec.status,
+            "flavor": spec.flavor,
+            "artifact_sha256": spec.artifact_sha256,
+            "artifact_uri": spec.artifact_uri,
+            "input_schema": spec.input_schema,
+            "training_fingerprint": spec.training_fingerprint,
+            "code_version": spec.code_version,
+            "parent_version": spec.parent_version,
+            "params": spec.params or {},
+            "metrics": spec.metrics or {},
+        }
+        if spec.status == "rejected":
+            details.update(reason=spec.status_reason, evidence=spec.evidence)
+        action = "registry.reject" if spec.status == "rejected" else "registry.register"
+        self.audit.append_in(conn, action, model, details, actor=actor)
+        found = self._get(conn, model, version)
+        assert found is not None
+        return found
+
+    def set_status(
+        self,
+        model: str,
+        version: str,
+        status: str,
+        *,
+        reason: str,
+        actor: str,
+        evidence: dict[str, Any] | None = None,
+    ) -> ModelVersion:
+        """Reject or archive a version (with the reason and evidence), audited."""
+        if status not in ("rejected", "archived", "registered"):
+            raise ParameterError(
+                "A version can be set to 'rejected', 'archived' or 'registered' directly "
+                f"(champion comes from the alias). Got {status!r} instead."
+            )
+
+        def run(conn: Connection) -> ModelVersion:
+            self._lock(conn)
+            current = self._require(conn, model, version)
+            held = self._aliases_of(conn, model).get(version, ())
+            if held and status != "registered":
+                raise RegistryStateError(
+                    f"Version {version} of {model} holds the alias(es) {', '.join(held)}; "
+                    f"move them to another version before setting it {status}."
+                )
+            conn.execute(
+                _V.update()
+                .where(_V.c.model == model, _V.c.version == version)
+                .values(
+                    status=status,
+                    status_reason=reason,
+                    evidence=evidence if evidence is not None else current.evidence,
+                    updated_at=utcnow(),
+                )
+            )
+            action = {"rejected": "registry.reject", "archived": "registry.archive"}.get(
+                status, "registry.status"
+            )
+            self.audit.append_in(
+                conn,
+                action,
+                model,
+                {
+                    "version": version,
+                    "from_status": current.status,
+                    "status": status,
+                    "reason": reason,
+                    "evidence": evidence,
+                },
+                actor=actor,
+            )
+            found = self._get(conn, model, version)
+            assert found is not None
+            return found
+
+        return self.audit.write(run)
+
+    def get(self, model: str, version: str) -> ModelVersion:
+        with read_tx(self._engine) as conn:
+            return self._require(conn, model, version)
+
+    def training_profile(self, model: str, version: str) -> str | None:
+        with read_tx(self._engine) as conn:
+            self._require(conn, model, version)
+            return cast(
+                "str | None",
+                conn.execute(
+                    sa.select(_V.c.training_profile).where(
+                        _V.c.model == model, _V.c.version == version
+                    )
+                ).scalar(),
+            )
+
+    def versions(self, model: str) -> builtins.list[ModelVersion]:
+        with read_tx(self._engine) as conn:
+            held = self._aliases_of(conn, model)
+            rows = conn.execute(
+                sa.select(*_version_columns()).where(_V.c.model == model).order_by(_V.c.number)
+            ).mappings()
+            out = [_to_version(r, held.get(r["version"], ())) for r in rows]
+        if not out:
+            raise _no_model(model)
+        return out
+
+    def models(self) -> builtins.list[RegisteredModel]:
+        with read_tx(self._engine) as conn:
+            rows = conn.execute(
+                sa.select(_V.c.model, sa.func.count(), sa.func.max(_V.c.number))
+                .group_by(_V.c.model)
+                .order_by(_V.c.model)
+            ).all()
+            aliases = conn.execute(
+                sa.select(_A.c.model, _A.c.alias, _A.c.version).order_by(_A.c.alias)
+            ).all()
+            latest = {
+                (m, n): v
+                for m, n, v in conn.execute(sa.select(_V.c.model, _V.c.number, _V.c.version))
+            }
+        by_model: dict[str, dict[str, str]] = {}
+        for m, a, v in aliases:
+            by_model.setdefault(m, {})[a] = v
+        return [
+            RegisteredModel(m, int(count), latest.get((m, top)), by_model.get(m, {}))
+            for m, count, top in rows
+        ]
+
+    # -- aliases ------------------------------------------------------------------------------
+    def aliases(self, model: str) -> dict[str, str]:
+        with read_tx(self._engine) as conn:
+            rows = conn.execute(
+                sa.select(_A.c.alias, _A.c.version).where(_A.c.model == model).order_by(_A.c.alias)
+            ).all()
+        return {str(a): str(v) for a, v in rows}
+
+    def alias_version(self, model: str, alias: str) -> str | None:
+        with read_tx(self._engine) as conn:
+            return self._alias(conn, model, alias)
+
+    def history(self, model: str, alias: str | None = None) -> builtins.list[AliasMove]:
+        stmt = sa.select(_H).where(_H.c.model == model).order_by(_H.c.id)
+        if alias is not None:
+            stmt = stmt.where(_H.c.alias == alias)
+        with read_tx(self._engine) as conn:
+            return [_to_move(r) for r in conn.execute(stmt).mappings()]
+
+    def move_alias(
+        self,
+        model: str,
+        alias: str,
+        version: str | None,
+        *,
+        reason: str,
+        actor: str,
+        expected: str | None = ANY,
+    ) -> AliasMove:
+        """Point ``alias`` at ``version`` (``None`` removes it); compare-and-set on ``expected``.
+
+        With ``expected`` given (a version, or ``None`` for "unset"), the move happens only if
+        the alias still points there; otherwise nothing changes, the refused attempt is
+        audited (``registry.alias_conflict``) and :class:`ConflictError` is raised.
+        """
+        _check_alias(alias)
+        _check_reason(reason)
+
+        def run(conn: Connection) -> AliasMove | _Conflict:
+            self._lock(conn)
+            current = self._alias(conn, model, alias)
+            if expected is not ANY and current != expected:
+                self.audit.append_in(
+                    conn,
+                    "registry.alias_conflict",
+                    model,
+                    {
+                        "alias": alias,
+                        "expected": expected,
+                        "actual": current,
+                        "attempted": version,
+                        "reason": reason,
+                    },
+                    actor=actor,
+                )
+                return _Conflict(current)
+            kind = "move" if version is not None else "remove"
+            return self._move(conn, model, alias, current, version, kind, reason, actor)
+
+        result = self.audit.write(run)
+        if isinstance(result, _Conflict):
+            raise ConflictError(
+                f"The alias {alias} of {model} points to "
+                f"{_describe(result.current)} now, not {_describe(expected)} as expected: "
+                "someone moved it meanwhile. Nothing was changed; check "
+                f"`steward registry history {model} --alias {alias}` and try again."
+            )
+        return result
+
+    def rollback(self, model: str, *, reason: str, actor: str) -> AliasMove:
+        """Move ``champion`` back to the previous champion (skipping rejected versions)."""
+        _check_reason(reason)
+
+        def run(conn: Connection) -> AliasMove:
+            self._lock(conn)
+            current = self._alias(conn, model, CHAMPION)
+            if current is None:
+                raise RegistryStateError(f"{model} has no champion to roll back.")
+            stack = _champion_stack(
+                conn.execute(
+                    sa.select(_H.c.kind, _H.c.to_version)
+                    .where(_H.c.model == model, _H.c.alias == CHAMPION)
+                    .order_by(_H.c.id)
+                ).all()
+            )
+            if stack and stack[-1] == current:
+                stack.pop()
+            while stack:
+                candidate = self._get(conn, model, stack[-1])
+                if candidate is not None and candidate.status != "rejected":
+                    break
+                stack.pop()
+            if not stack:
+                raise RegistryStateError(
+                    f"{model} has no previous champion to roll back to (the champion "
+                    f"{current} is the first); move the alias to a version instead."
+                )
+            return self._move(conn, model, CHAMPION, current, stack[-1], "rollback", reason, actor)
+
+        return self.audit.write(run)
+
+    # -- internals ----------------------------------------------------------------------------
+    def _move(
+        self,
+        conn: Connection,
+        model: str,
+        alias: str,
+        current: str | None,
+        version: str | None,
+        kind: str,
+        reason: str,
+        actor: str,
+    ) -> AliasMove:
+        now = utcnow()
+        if version is not None:
+            target = self._require(conn, model, version)
+            if target.status == "rejected":
+                raise RegistryStateError(
+                    f"Version {version} of {model} was rejected ({target.status_reason}); "
+                    f"it cannot take the alias {alias}."
+                )
+            if current == version:
+                raise RegistryStateError(
+                    f"The alias {alias} of {model} points to version {version} already."
+                )
+        elif current is None:
+            raise NotFoundError(f"{model} has no alias {alias!r} to remove.")
+        if current is None:
+            conn.execute(
+                _A.insert().values(
+                    model=model,
+                    alias=alias,
+                    version=version,
+                    revision=1,
+                    updated_by=actor,
+                    updated_at=now,
+                )
+            )
+        elif version is None:
+            conn.execute(_A.delete().where(_A.c.model == model, _A.c.alias == alias))
+        else:
+            conn.execute(
+                _A.update()
+                .where(_A.c.model == model, _A.c.alias == alias)
+                .values(
+                    version=version, revision=_A.c.revision + 1, updated_by=actor, updated_at=now
+                )
+            )
+        if alias == CHAMPION:
+            self._champion_status(conn, model, current, version, kind, reason, now)
+        entry = self.audit.append_in(
+            conn,
+            {"move": "registry.alias_move", "remove": "registry.alias_remove"}.get(
+                kind, "registry.rollback"
+            ),
+            model,
+            {"alias": alias, "from": current, "to": version, "kind": kind, "reason": reason},
+            actor=actor,
+        )
+        conn.execute(
+            _H.insert().values(
+                model=model,
+                alias=alias,
+                from_version=current,
+                to_version=version,
+                kind=kind,
+                actor=actor,
+                reason=reason,
+                ts=now,
+                audit_seq=entry.seq,
+            )
+        )
+        return AliasMove(model, alias, current, version, kind, actor, reason, now, entry.seq)
+
+    def _champion_status(
+        self,
+        conn: Connection,
+        model: str,
+        old: str | None,
+        new: str | None,
+        kind: str,
+        reason: str,
+        now: datetime,
+    ) -> None:
+        if old is not None:
+            note = (
+                f"rolled back: {reason}"
+                if kind == "rollback"
+                else f"replaced as champion by version {new}"
+                if new is not None
+                else f"champion alias removed: {reason}"
+            )
+            status = "registered" if new is None else "archived"
+            conn.execute(
+                _V.update()
+                .where(_V.c.model == model, _V.c.version == old)
+                .values(status=status, status_reason=note, updated_at=now)
+            )
+        if new is not None:
+            conn.execute(
+                _V.update()
+                .where(_V.c.model == model, _V.c.version == new)
+                .values(status="champion", status_reason=reason, updated_at=now)
+            )
+
+    def _lock(self, conn: Connection) -> None:
+        """Serialise registry writes on the audit chain head (PostgreSQL row lock)."""
+        self.audit.lock_head(conn)
+
+    @staticmethod
+    def _alias(conn: Connection, model: str, alias: str) -> str | None:
+        return cast(
+            "str | None",
+            conn.execute(
+                sa.select(_A.c.version).where(_A.c.model == model, _A.c.alias == alias)
+            ).scalar(),
+        )
+
+    @staticmethod
+    def _aliases_of(conn: Connection, model: str) -> dict[str, tuple[str, ...]]:
+        out: dict[str, builtins.list[str]] = {}
+        for alias, version in conn.execute(
+            sa.select(_A.c.alias, _A.c.version).where(_A.c.model == model).order_by(_A.c.alias)
+        ):
+            out.setdefault(version, []).append(alias)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def _row(self, conn: Connection, model: str, version: str) -> Any:
+        return (
+            conn.execute(
+                sa.select(*_version_columns()).where(_V.c.model == model, _V.c.version == version)
+            )
+            .mappings()
+            .first()
+        )
+
+    def _get(self, conn: Connection, model: str, version: str) -> ModelVersion | None:
+        row = self._row(conn, model, version)
+        if row is None:
+            return None
+        return _to_version(row, self._aliases_of(conn, model).get(version, ()))
+
+    def _require(self, conn: Connection, model: str, version: str) -> ModelVersion:
+        found = self._get(conn, model, version)
+        if found is not None:
+            return found
+        exists = conn.execute(sa.select(_V.c.id).where(_V.c.model == model).limit(1)).first()
+        if exists is None:
+            raise _no_model(model)
+        raise NotFoundError(
+            f"{model} has no version {version!r}; see `steward registry show {model}`."
+        )
+
+
+def _no_model(model: str) -> NotFoundError:
+    return NotFoundError(
+        f"No registered model named {model!r}; register a version first "
+        f"(steward registry register {model} --artifact FILE --flavor ...)."
+    )
+
+
+def _describe(version: str | None) -> str:
+    return "nothing (unset)" if version is None else f"version {version}"
+
+
+def _check_reason(reason: str) -> None:
+    if not isinstance(reason, str) or not reason.strip():
+        raise ParameterError("Moving an alias needs a reason (--reason TEXT); it is audited.")
+
+
+def _champion_stack(events: Any) -> builtins.list[str]:
+    """Replay the champion history: a move pushes, a rollback or removal pops."""
+    stack: builtins.list[str] = []
+    for kind, to_version in events:
+        if kind == "move" and to_version is not None:
+            if not stack or stack[-1] != to_version:
+                stack.append(to_version)
+        elif stack:
+            stack.pop()
+            if (
+                kind == "rollback"
+                and to_version is not None
+                and (not stack or stack[-1] != to_version)
+            ):
+                stack.append(to_version)
+    return stack
+
+
+def _version_columns() -> builtins.list[Any]:
+    return [c for c in _V.c if c.name != "training_profile"] + [
+        _V.c.training_profile.is_not(None).label("has_training_profile")
+    ]
+
+
+def _schema_out(schema: dict[str, str] | None) -> Any:
+    if schema is None:
+        return None
+    return [{"name": name, "kind": kind} for name, kind in schema.items()]
+
+
+def _schema_in(value: Any) -> dict[str, str] | None:
+    if value is None:
+        return None
+    return {str(f["name"]): str(f["kind"]) for f in value}
+
+
+def _to_version(row: Any, aliases: tuple[str, ...]) -> ModelVersion:
+    return ModelVersion(
+        model=row["model"],
+        version=row["version"],
+        number=int(row["number"]),
+        flavor=row["flavor"],
+        artifact_uri=row["artifact_uri"],
+        artifact_format=row["artifact_format"],
+        artifact_sha256=row["artifact_sha256"],
+        artifact_bytes=row["artifact_bytes"],
+        input_schema=_schema_in(row["input_schema"]),
+        status=row["status"],
+        status_reason=row["status_reason"],
+        evidence=row["evidence"],
+        params=row["params"] or {},
+        metrics=row["metrics"] or {},
+        training_fingerprint=row["training_fingerprint"],
+        training_rows=row["training_rows"],
+        has_training_profile=bool(row["has_training_profile"]),
+        code_version=row["code_version"],
+        parent_version=row["parent_version"],
+        description=row["description"],
+        created_by=row["created_by"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        aliases=aliases,
+    )
+
+
+def _to_move(row: Any) -> AliasMove:
+    return AliasMove(
+        model=row["model"],
+        alias=row["alias"],
+        from_version=row["from_version"],
+        to_version=row["to_version"],
+        kind=row["kind"],
+        actor=row["actor"],
+        reason=row["reason"],
+        ts=row["ts"],
+        audit_seq=row["audit_seq"],
+    )
