@@ -33,11 +33,11 @@ def test_metrics_count_ingest_with_bounded_labels(api: Api) -> None:
     assert samples[("steward_prediction_errors_total", (("model", "m"), ("version", "v1")))] == 1
     assert samples[("steward_duplicate_predictions_total", (("model", "m"),))] == 3
     assert samples[("steward_labels_total", (("model", "m"),))] == 1
-    lat = ("steward_prediction_latency_milliseconds_count", (("model", "m"), ("version", "v1")))
+    lat = ("steward_prediction_latency_seconds_count", (("model", "m"), ("version", "v1")))
     assert samples[lat] == 10
     le5 = (
-        "steward_prediction_latency_milliseconds_bucket",
-        (("le", "5.0"), ("model", "m"), ("version", "v1")),
+        "steward_prediction_latency_seconds_bucket",
+        (("le", "0.005"), ("model", "m"), ("version", "v1")),
     )
     assert samples[le5] == 6  # 0..5 ms
     for fam in text_string_to_metric_families(text):
@@ -73,3 +73,24 @@ def test_promtool_accepts_the_exposition(api: Api) -> None:
         ["promtool", "check", "metrics"], input=_scrape(api), capture_output=True, text=True
     )
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_newest_evaluations_are_gauges(api: Api) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    api.client.post("/api/v1/models", json={"name": "m", "task": "binary"}, headers=api.admin)
+    mid = api.store.models.id_of("m")
+    now = datetime.now(UTC)
+    end = now.replace(minute=0, second=0, microsecond=0)
+    api.store.evaluations.record(
+        mid, "error_rate", end - timedelta(hours=2), end - timedelta(hours=1), 0.5
+    )
+    api.store.evaluations.record(mid, "error_rate", end - timedelta(hours=1), end, 0.25)
+    api.store.evaluations.record(mid, "accuracy", end - timedelta(hours=1), end, None)
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for fam in text_string_to_metric_families(_scrape(api))
+        for s in fam.samples
+    }
+    assert samples[("steward_window_error_rate", (("model", "m"), ("window", "1h")))] == 0.25
+    assert not any(name == "steward_window_accuracy" for name, _ in samples)

@@ -78,7 +78,7 @@ def create_app(
     app.state.settings = settings
     app.state.store = the_store
     app.state.dev = dev
-    app.state.metrics = ServiceMetrics()
+    app.state.metrics = ServiceMetrics(store=the_store, windows=settings.evaluation_windows)
     app.state.scheduler = scheduler
     install_handlers(app)
     app.include_router(_api_models.router)

@@ -7,32 +7,44 @@ the route template, never a raw path or id.
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
 
-from modelsteward.store import PredictionRecord
+from modelsteward.store import PredictionRecord, Store
 
-__all__ = ["LATENCY_BUCKETS_MS", "ServiceMetrics"]
+log = logging.getLogger("modelsteward.server")
+_METRIC_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
-LATENCY_BUCKETS_MS = (1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 10000.0)
+__all__ = ["LATENCY_BUCKETS_S", "ServiceMetrics"]
+
+#: Histogram bounds of the model latency reported with predictions, in seconds (base unit).
+LATENCY_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
 
 
 class _Latency:
     __slots__ = ("buckets", "count", "total")
 
     def __init__(self) -> None:
-        self.buckets = np.zeros(len(LATENCY_BUCKETS_MS) + 1, dtype=np.int64)
+        self.buckets = np.zeros(len(LATENCY_BUCKETS_S) + 1, dtype=np.int64)
         self.count = 0
         self.total = 0.0
 
     def add(self, values: np.ndarray) -> None:
-        idx = np.searchsorted(np.asarray(LATENCY_BUCKETS_MS), values, side="left")
+        idx = np.searchsorted(np.asarray(LATENCY_BUCKETS_S), values, side="left")
         self.buckets += np.bincount(idx, minlength=len(self.buckets))
         self.count += int(values.size)
         self.total += float(values.sum())
@@ -41,8 +53,16 @@ class _Latency:
 class ServiceMetrics(Collector):
     """Counters the ingest path updates, exposed through a private registry."""
 
-    def __init__(self, max_versions: int = 20) -> None:
+    def __init__(
+        self,
+        max_versions: int = 20,
+        *,
+        store: Store | None = None,
+        windows: list[str] | None = None,
+    ) -> None:
         self.max_versions = max_versions
+        self.store = store
+        self.windows = windows or []
         self.registry = CollectorRegistry(auto_describe=True)
         self._lock = threading.Lock()
         self._predictions: dict[tuple[str, str], int] = defaultdict(int)
@@ -88,12 +108,17 @@ class ServiceMetrics(Collector):
                 self._predictions[key] += len(rows)
                 self._errors[key] += sum(1 for r in rows if r.error)
                 lat = np.array([r.latency_ms for r in rows if r.latency_ms is not None], float)
+                lat /= 1000.0
                 if lat.size:
                     self._latency.setdefault(key, _Latency()).add(lat)
 
     def observe_labels(self, model: str, count: int) -> None:
         with self._lock:
             self._labels[model] += count
+
+    def describe(self) -> Iterator[Metric]:
+        """Nothing up front: the families depend on what has been ingested and evaluated."""
+        return iter(())
 
     def collect(self) -> Iterator[Metric]:
         with self._lock:
@@ -122,14 +147,14 @@ class ServiceMetrics(Collector):
             for m, n in sorted(self._labels.items()):
                 labels.add_metric([m], n)
             latency = HistogramMetricFamily(
-                "steward_prediction_latency_milliseconds",
+                "steward_prediction_latency_seconds",
                 "Model latency reported with each prediction.",
                 labels=["model", "version"],
             )
             for (m, v), h in sorted(self._latency.items()):
                 cumulative = np.cumsum(h.buckets)
                 buckets = [
-                    (str(b), int(c)) for b, c in zip(LATENCY_BUCKETS_MS, cumulative, strict=False)
+                    (str(b), int(c)) for b, c in zip(LATENCY_BUCKETS_S, cumulative, strict=False)
                 ]
                 buckets.append(("+Inf", int(cumulative[-1])))
                 latency.add_metric([m, v], buckets, h.total)
@@ -138,3 +163,33 @@ class ServiceMetrics(Collector):
         yield dups
         yield labels
         yield latency
+        yield from self._evaluations()
+
+    def _evaluations(self) -> Iterator[Metric]:
+        """The newest evaluated value of every metric, one gauge family per metric name."""
+        if self.store is None or not self.windows:
+            return
+        from modelsteward.server._evaluate import parse_window
+
+        widths = {parse_window(w).total_seconds(): w for w in self.windows}
+        since = datetime.now(UTC) - 2 * timedelta(seconds=max(widths))
+        families: dict[str, GaugeMetricFamily] = {}
+        try:
+            models = self.store.models.list()
+            for model in models:
+                for e in self.store.evaluations.latest(model.id, since):
+                    window = widths.get((e.window_end - e.window_start).total_seconds())
+                    if window is None or e.value is None or not _METRIC_NAME.match(e.metric):
+                        continue
+                    family = families.get(e.metric)
+                    if family is None:
+                        family = families[e.metric] = GaugeMetricFamily(
+                            f"steward_window_{e.metric}",
+                            f"{e.metric} of the newest closed window.",
+                            labels=["model", "window"],
+                        )
+                    family.add_metric([model.name, window], e.value)
+        except Exception:  # a scrape never fails because the database hiccups
+            log.exception("could not read evaluations for /metrics")
+            return
+        yield from (families[k] for k in sorted(families))

@@ -115,3 +115,28 @@ class EvaluationRepository:
             )
             for r in rows
         ]
+
+    def latest(self, model_id: int, since: datetime) -> list[Evaluation]:
+        """The newest all-versions value of each metric and window width ending after ``since``."""
+        stmt = (
+            sa.select(_E, _M.c.name)
+            .join(_M, _M.c.id == _E.c.model_id)
+            .where(_E.c.model_id == model_id, _E.c.version == "", _E.c.window_end > since)
+            .order_by(_E.c.window_end)
+        )
+        with read_tx(self._engine) as conn:
+            rows = conn.execute(stmt).mappings().all()
+        newest: dict[tuple[str, float], Evaluation] = {}
+        for r in rows:
+            e = Evaluation(
+                model=r["name"],
+                metric=r["metric"],
+                version=r["version"],
+                window_start=r["window_start"],
+                window_end=r["window_end"],
+                value=r["value"],
+                details=r["details"],
+                evaluated_at=r["evaluated_at"],
+            )
+            newest[(e.metric, (e.window_end - e.window_start).total_seconds())] = e
+        return list(newest.values())
