@@ -43,7 +43,7 @@ def _register_commands() -> None:
     from modelsteward.cli import _drift, _profile, _version  # noqa: F401
     from modelsteward.cli import _performance  # noqa: F401
     from modelsteward.cli import _db, _keys, _models, _serve  # noqa: F401
-    from modelsteward.cli import _audit  # noqa: F401
+    from modelsteward.cli import _audit, _registry  # noqa: F401
 
 
 if __name__ == "__main__":  # pragma: no cover
