@@ -4,6 +4,16 @@ strategies, an evaluation gate against the champion, and the loop that ties them
 
 from __future__ import annotations
 
+from modelsteward.retrain._data import (
+    AllHistory,
+    ReferencePlusRecent,
+    SlidingWindow,
+    TrainingData,
+    build_training_data,
+    fingerprint,
+    join_labels,
+    load_partitions,
+)
 from modelsteward.retrain._errors import RetrainError, TrainingDataError, TrainingFailed
 from modelsteward.retrain._gate import GateConfig, GateResult, evaluate_candidate
 from modelsteward.retrain._model import PredictFn, TrainedModel, model_predictor
@@ -30,8 +40,10 @@ from modelsteward.retrain._protocols import (
     MemoryAuditSink,
     SystemClock,
 )
+from modelsteward.retrain._runner import InProcessRunner, SubprocessRunner, TrainingRunner
 
 __all__ = [
+    "AllHistory",
     "AuditSink",
     "BootstrapResult",
     "CandidateRegistry",
@@ -43,6 +55,7 @@ __all__ = [
     "GateConfig",
     "GateResult",
     "InMemoryRegistry",
+    "InProcessRunner",
     "LabelsTrigger",
     "ManualClock",
     "McNemarResult",
@@ -51,15 +64,24 @@ __all__ = [
     "PolicyState",
     "PredictFn",
     "Reason",
+    "ReferencePlusRecent",
     "RetrainError",
     "RetrainPolicy",
     "ScheduleTrigger",
     "Signals",
+    "SlidingWindow",
+    "SubprocessRunner",
     "SystemClock",
     "TrainedModel",
+    "TrainingData",
     "TrainingDataError",
     "TrainingFailed",
+    "TrainingRunner",
+    "build_training_data",
     "evaluate_candidate",
+    "fingerprint",
+    "join_labels",
+    "load_partitions",
     "mcnemar",
     "model_predictor",
     "paired_bootstrap",

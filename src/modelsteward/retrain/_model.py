@@ -27,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 
 from modelsteward.retrain._errors import TrainingFailed
+from modelsteward.retrain._worker import usability_problem
 
 __all__ = [
     "InputFormat",
@@ -75,28 +76,9 @@ def check_usable(model: Any, sample: pa.Table, input_format: InputFormat = "pand
     ...
     modelsteward.retrain._errors.TrainingFailed: the training function returned a 'object', ...
     """
-    if not callable(getattr(model, "predict", None)):
-        raise TrainingFailed(
-            "unusable",
-            f"the training function returned a {type(model).__name__!r}, which has no predict "
-            f"method; return a fitted model",
-        )
-    try:
-        out = np.asarray(model.predict(as_frame(sample, input_format)))
-    except Exception as exc:
-        raise TrainingFailed(
-            "unusable",
-            f"the returned model's predict failed on {sample.num_rows} training rows: "
-            f"{type(exc).__name__}: {exc}",
-            exc_type=type(exc).__name__,
-            exc_message=str(exc),
-        ) from exc
-    if out.ndim != 1 or out.shape[0] != sample.num_rows:
-        raise TrainingFailed(
-            "unusable",
-            f"the returned model's predict gave an output of shape {out.shape} for "
-            f"{sample.num_rows} rows; it must give one value per row",
-        )
+    problem = usability_problem(model, sample, input_format)
+    if problem is not None:
+        raise TrainingFailed("unusable", problem)
 
 
 @dataclass(frozen=True)
