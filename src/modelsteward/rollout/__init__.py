@@ -1,0 +1,76 @@
+"""The rollout gateway: shadow, canary, guardrail analysis, promotion and rollback,
+fallback chain and circuit breaker.
+
+The gateway depends only on small protocols (:class:`ModelProvider`,
+:class:`PredictionSink`, :class:`EventLog`, :class:`Clock`), so the registry, the store
+and the audit log plug in without this package importing them.
+"""
+
+from __future__ import annotations
+
+from modelsteward.rollout._breaker import BreakerState, CircuitBreaker
+from modelsteward.rollout._errors import (
+    ApprovalError,
+    FeatureError,
+    NoLinkServedError,
+    RolloutStateError,
+    UnknownModelError,
+)
+from modelsteward.rollout._fallback import FallbackChain, Link, Served, constant_link
+from modelsteward.rollout._protocols import (
+    Clock,
+    EventLog,
+    InMemoryEventLog,
+    InMemoryModelProvider,
+    InMemorySink,
+    ManualClock,
+    ModelProvider,
+    PredictFn,
+    PredictionSink,
+    SinkRecord,
+    SystemClock,
+)
+from modelsteward.rollout._sequential import (
+    Comparison,
+    Summary,
+    Verdict,
+    compare,
+    confidence_sequence,
+    msprt_statistic,
+)
+from modelsteward.rollout._split import Arm, SrmResult, assign, bucket, srm_check
+
+__all__ = [
+    "ApprovalError",
+    "Arm",
+    "BreakerState",
+    "CircuitBreaker",
+    "Clock",
+    "Comparison",
+    "EventLog",
+    "FallbackChain",
+    "FeatureError",
+    "InMemoryEventLog",
+    "InMemoryModelProvider",
+    "InMemorySink",
+    "Link",
+    "ManualClock",
+    "ModelProvider",
+    "NoLinkServedError",
+    "PredictFn",
+    "PredictionSink",
+    "RolloutStateError",
+    "Served",
+    "SinkRecord",
+    "SrmResult",
+    "Summary",
+    "SystemClock",
+    "UnknownModelError",
+    "Verdict",
+    "assign",
+    "bucket",
+    "compare",
+    "confidence_sequence",
+    "msprt_statistic",
+    "srm_check",
+]
