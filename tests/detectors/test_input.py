@@ -103,8 +103,26 @@ def test_bad_parameters_say_what_was_expected(factory: object, text: str) -> Non
         factory()  # type: ignore[operator]
 
 
+def test_kswin_initial_window_is_checked() -> None:
+    with pytest.raises(InputError, match="index 1 is NaN"):
+        ms.KSWIN(window=[0.0, float("nan")])
+
+
+def test_cusum_target_must_be_a_number() -> None:
+    with pytest.raises(ParameterError, match="'target_mean' parameter of CUSUM"):
+        ms.CUSUM(target_mean="zero")  # type: ignore[arg-type]
+
+
 def test_from_dict_rejects_garbage() -> None:
     with pytest.raises(InputError, match="not a serialised detector"):
         ms.DriftDetector.from_dict({"detector": "Nope"})
     with pytest.raises(InputError, match="is a DDM, not a ADWIN"):
         ms.ADWIN.from_dict(ms.DDM().to_dict())
+    good = ms.ADWIN().to_dict()
+    good["state"]["counts"]["shape"] = [3]
+    with pytest.raises(InputError, match="malformed"):
+        ms.ADWIN.from_dict(good)
+    good = ms.ADWIN().to_dict()
+    good["state"]["counts"] = {"dtype": "float64", "shape": [2], "data": [0, 0]}
+    with pytest.raises(InputError, match="expected"):
+        ms.ADWIN.from_dict(good)

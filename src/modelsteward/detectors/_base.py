@@ -294,10 +294,13 @@ class DriftDetector(ABC):
                 f"serialised {name} state has keys {sorted(state)}, expected {sorted(fresh)}"
             )
         for key, ref in fresh.items():
-            item = state[key]
-            arr = np.array([_decode_float(v) for v in item["data"]], dtype=np.float64)
-            arr = arr.astype(ref.dtype).reshape(item["shape"])
-            if arr.shape != ref.shape and key != "window":
+            try:
+                item = state[key]
+                arr = np.array([_decode_float(v) for v in item["data"]], dtype=np.float64)
+                arr = arr.astype(ref.dtype).reshape(item["shape"])
+            except (KeyError, TypeError, ValueError) as exc:
+                raise InputError(f"serialised {name} state {key!r} is malformed: {exc}") from exc
+            if arr.shape != ref.shape:
                 raise InputError(
                     f"serialised {name} state {key!r} has shape {arr.shape}, expected {ref.shape}"
                 )

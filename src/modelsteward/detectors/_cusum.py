@@ -152,7 +152,9 @@ class CUSUM(DriftDetector):
 
     def _check_params(self) -> None:
         check_positive(self, "min_instances", self.min_instances, integer=True, allow_zero=True)
-        if self.target_mean is not None and not math.isfinite(float(self.target_mean)):
+        if self.target_mean is not None and not (
+            isinstance(self.target_mean, int | float) and math.isfinite(self.target_mean)
+        ):
             raise ParameterError(
                 f"The 'target_mean' parameter of CUSUM must be a finite number or None. "
                 f"Got {self.target_mean!r} instead."

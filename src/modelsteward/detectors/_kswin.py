@@ -14,6 +14,7 @@ from modelsteward.detectors._base import (
     CodeArray,
     DriftDetector,
     FloatArray,
+    as_stream,
     check_open_unit,
     check_positive,
 )
@@ -251,7 +252,7 @@ class KSWIN(DriftDetector):
         sc[_MTI] = sc[_MTI_SEED] = float(words[624])
         window = np.zeros(int(self.window_size))
         if self.window is not None:
-            init = np.asarray(list(self.window), dtype=np.float64)[-int(self.window_size) :]
+            init = as_stream(list(self.window), owner="KSWIN window")[-int(self.window_size) :]
             window[: init.shape[0]] = init
             sc[_WLEN] = float(init.shape[0])
         return {"sc": sc, "window": window, "mt": mt, "mt_seed": mt.copy()}
