@@ -44,6 +44,9 @@ def test_verify_intact_and_export(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert [json.loads(x)["seq"] for x in lines] == [1, 2, 3, 4]
     assert main(["audit", "verify", "--file", str(tmp_path / "a.jsonl")]) == 0
     capsys.readouterr()
+    assert main(["audit", "export", "-o", "-"]) == 0
+    streamed = capsys.readouterr()
+    assert streamed.out.splitlines() == lines and "wrote 4" in streamed.err
 
     assert main(["audit", "list", "--format", "json", "--limit", "2"]) == 0
     assert [e["seq"] for e in json.loads(capsys.readouterr().out)] == [3, 4]

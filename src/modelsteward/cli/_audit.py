@@ -57,15 +57,21 @@ def verify(
 
 @audit_app.command("export")
 def export(
-    output: Annotated[Path, typer.Option("-o", "--output", help="JSON Lines file to write.")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="JSON Lines file to write ('-': stdout).")
+    ],
     database: DatabaseOption = None,
 ) -> None:
     """Write every entry of the audit log as JSON Lines."""
-    from modelsteward.governance.audit import AuditLog
+    import sys
+
+    from modelsteward.governance.audit import AuditLog, write_jsonl
 
     store = open_store(database)
     try:
-        n = AuditLog(store).export(output)
+        log = AuditLog(store)
+        to_stdout = str(output) == "-"
+        n = write_jsonl(log.repository, sys.stdout) if to_stdout else log.export(output)
     finally:
         store.close()
     typer.echo(f"wrote {n} audit entries to {output}", err=True)

@@ -57,6 +57,7 @@ __all__ = [
     "read_export",
     "verify_file",
     "verify_records",
+    "write_jsonl",
 ]
 
 

@@ -25,6 +25,7 @@ from modelsteward.registry._lineage import (  # noqa: E402
     fingerprint_table,
     schema_diff,
 )
+from modelsteward.registry._provider import RegistryModelProvider, predict_rows  # noqa: E402
 from modelsteward.registry._registry import LoadedModel, Registry, default_actor  # noqa: E402
 from modelsteward.store import ConflictError, NotFoundError  # noqa: E402
 from modelsteward.store.registry import (  # noqa: E402
@@ -50,6 +51,7 @@ __all__ = [
     "NotFoundError",
     "RegisteredModel",
     "Registry",
+    "RegistryModelProvider",
     "RegistryStateError",
     "SchemaMismatchError",
     "UntrustedArtifactError",
@@ -57,6 +59,7 @@ __all__ = [
     "default_actor",
     "fingerprint_table",
     "import_callable",
+    "predict_rows",
     "schema_diff",
     "sha256_file",
 ]

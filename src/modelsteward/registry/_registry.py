@@ -351,13 +351,14 @@ class Registry:
         reason: str,
         actor: str | None = None,
         expected: str | None = ANY,
+        evidence: Mapping[str, Any] | None = None,
     ) -> AliasMove:
         """Point ``alias`` at ``version``.
 
         Give ``expected`` (the version the alias points to as you last saw it, ``None`` for
         unset) to move it only if nobody moved it meanwhile; otherwise
         :class:`~modelsteward.store.ConflictError` is raised and the refused attempt is
-        audited.
+        audited. ``evidence`` (metric values, test results) is kept in the audit entry.
         """
         return self.repository.move_alias(
             model,
@@ -366,6 +367,7 @@ class Registry:
             reason=reason,
             actor=actor or default_actor(),
             expected=expected,
+            evidence=None if evidence is None else _json_object("evidence", evidence),
         )
 
     def remove_alias(
@@ -389,15 +391,38 @@ class Registry:
         reason: str,
         actor: str | None = None,
         expected: str | None = ANY,
+        evidence: Mapping[str, Any] | None = None,
     ) -> AliasMove:
         """Make ``version`` the champion (the old champion is archived)."""
         return self.set_alias(
-            model, CHAMPION, version, reason=reason, actor=actor, expected=expected
+            model,
+            CHAMPION,
+            version,
+            reason=reason,
+            actor=actor,
+            expected=expected,
+            evidence=evidence,
         )
 
-    def rollback(self, model: str, *, reason: str, actor: str | None = None) -> AliasMove:
-        """Move ``champion`` back to the previous champion; the current one is archived."""
-        return self.repository.rollback(model, reason=reason, actor=actor or default_actor())
+    def rollback(
+        self,
+        model: str,
+        *,
+        reason: str,
+        actor: str | None = None,
+        evidence: Mapping[str, Any] | None = None,
+    ) -> AliasMove:
+        """Move ``champion`` back to the previous champion; the current one is archived.
+
+        The previous champion is found by replaying the champion's history (a rollback
+        undoes the move before it), skipping versions rejected since.
+        """
+        return self.repository.rollback(
+            model,
+            reason=reason,
+            actor=actor or default_actor(),
+            evidence=None if evidence is None else _json_object("evidence", evidence),
+        )
 
     # -- reading ----------------------------------------------------------------------------
     def models(self) -> list[RegisteredModel]:
@@ -417,7 +442,8 @@ class Registry:
     def get(
         self, model: str, version: str | None = None, *, alias: str | None = None
     ) -> ModelVersion:
-        """A version by label or alias; with neither, the champion (else the latest)."""
+        """A version by label or alias; with neither, the champion, else the latest version
+        that was not rejected."""
         if version is not None and alias is not None:
             raise ParameterError("Give a version or an alias, not both.")
         if alias is not None:
@@ -436,7 +462,14 @@ class Registry:
         champion = self.repository.alias_version(model, CHAMPION)
         if champion is not None:
             return self.repository.get(model, champion)
-        return self.repository.versions(model)[-1]
+        usable = [v for v in self.repository.versions(model) if v.status != "rejected"]
+        if not usable:
+            from modelsteward.store.registry import RegistryStateError
+
+            raise RegistryStateError(
+                f"Every version of {model} was rejected; name one explicitly to use it."
+            )
+        return usable[-1]
 
     def training_profile(self, model: str, version: str) -> str | None:
         """The JSON of the training-data profile recorded at registration, if any."""

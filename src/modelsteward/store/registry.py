@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -462,12 +463,14 @@ class RegistryRepository:
         reason: str,
         actor: str,
         expected: str | None = ANY,
+        evidence: Mapping[str, Any] | None = None,
     ) -> AliasMove:
         """Point ``alias`` at ``version`` (``None`` removes it); compare-and-set on ``expected``.
 
         With ``expected`` given (a version, or ``None`` for "unset"), the move happens only if
         the alias still points there; otherwise nothing changes, the refused attempt is
         audited (``registry.alias_conflict``) and :class:`ConflictError` is raised.
+        ``evidence`` (metric values, test results) goes into the audit entry.
         """
         _check_alias(alias)
         _check_reason(reason)
@@ -491,7 +494,7 @@ class RegistryRepository:
                 )
                 return _Conflict(current)
             kind = "move" if version is not None else "remove"
-            return self._move(conn, model, alias, current, version, kind, reason, actor)
+            return self._move(conn, model, alias, current, version, kind, reason, actor, evidence)
 
         result = self.audit.write(run)
         if isinstance(result, _Conflict):
@@ -503,7 +506,14 @@ class RegistryRepository:
             )
         return result
 
-    def rollback(self, model: str, *, reason: str, actor: str) -> AliasMove:
+    def rollback(
+        self,
+        model: str,
+        *,
+        reason: str,
+        actor: str,
+        evidence: Mapping[str, Any] | None = None,
+    ) -> AliasMove:
         """Move ``champion`` back to the previous champion (skipping rejected versions)."""
         _check_reason(reason)
 
@@ -531,7 +541,9 @@ class RegistryRepository:
                     f"{model} has no previous champion to roll back to (the champion "
                     f"{current} is the first); move the alias to a version instead."
                 )
-            return self._move(conn, model, CHAMPION, current, stack[-1], "rollback", reason, actor)
+            return self._move(
+                conn, model, CHAMPION, current, stack[-1], "rollback", reason, actor, evidence
+            )
 
         return self.audit.write(run)
 
@@ -546,6 +558,7 @@ class RegistryRepository:
         kind: str,
         reason: str,
         actor: str,
+        evidence: Mapping[str, Any] | None = None,
     ) -> AliasMove:
         now = utcnow()
         if version is not None:
@@ -584,13 +597,22 @@ class RegistryRepository:
             )
         if alias == CHAMPION:
             self._champion_status(conn, model, current, version, kind, reason, now)
+        details: dict[str, Any] = {
+            "alias": alias,
+            "from": current,
+            "to": version,
+            "kind": kind,
+            "reason": reason,
+        }
+        if evidence is not None:
+            details["evidence"] = dict(evidence)
         entry = self.audit.append_in(
             conn,
             {"move": "registry.alias_move", "remove": "registry.alias_remove"}.get(
                 kind, "registry.rollback"
             ),
             model,
-            {"alias": alias, "from": current, "to": version, "kind": kind, "reason": reason},
+            details,
             actor=actor,
         )
         conn.execute(
