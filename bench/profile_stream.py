@@ -199,6 +199,12 @@ def main(argv: list[str] | None = None) -> int:
     }
     if m.ok and profile_out.exists():
         result["profile_mb"] = round(profile_out.stat().st_size / 2**20, 2)
+        try:
+            profiled = json.loads(profile_out.read_text()).get("rows")
+        except ValueError:
+            profiled = None
+        result["profile_rows"] = profiled
+        result["profile_rows_match"] = profiled == rows
     else:
         result["error"] = m.summary()["stderr_tail"]
     Path(args.out).write_text(json.dumps(result, indent=1) + "\n")

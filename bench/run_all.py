@@ -5,9 +5,9 @@
     python -m bench.run_all --only drift,detectors
 
 Runs ``bench.drift`` and ``bench.profile_stream``, then the benches that other parts of
-the project add (``bench/detectors.py``, ``bench/performance.py``,
-``bench/estimation.py``) when they exist, by calling their ``main()``.  One failing
-bench does not stop the others; the exit status is 1 if any failed.
+the project add (``bench/detectors.py``, ``bench/performance.py``, ``bench/estimation.py``,
+``bench/ingest.py``) when they exist, by calling their ``main()``.  One failing bench
+does not stop the others; the exit status is 1 if any failed.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 OWN = ["drift", "profile_stream"]
-OTHERS = ["detectors", "performance", "estimation"]
+OTHERS = ["detectors", "performance", "estimation", "ingest"]
 
 
 def _cmd(name: str, quick: bool) -> list[str]:
