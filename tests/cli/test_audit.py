@@ -68,6 +68,19 @@ def test_verify_tampered_exits_1_with_one_line(capsys: pytest.CaptureFixture[str
     assert json.loads(capsys.readouterr().out)["first_bad_seq"] == 3
 
 
+def test_verify_with_anchor(capsys: pytest.CaptureFixture[str]) -> None:
+    _fill(3)
+    capsys.readouterr()
+    assert main(["audit", "verify"]) == 0
+    anchor = capsys.readouterr().out.split()[-1]
+    assert main(["audit", "verify", "--anchor", anchor]) == 0
+    capsys.readouterr()
+    assert main(["audit", "verify", "--anchor", "7:" + "0" * 64]) == 1
+    assert capsys.readouterr().out.startswith("audit log broken at entry 4: the entry is missing")
+    assert main(["audit", "verify", "--anchor", "nonsense"]) == 2
+    assert capsys.readouterr().err.startswith("error: An audit anchor is SEQ:HASH")
+
+
 def test_bad_input_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["audit", "verify", "--file", str(tmp_path / "nope.jsonl")]) == 2
     err = capsys.readouterr().err.strip().splitlines()

@@ -161,3 +161,55 @@ def test_event_log_from_audit_log(store: Store) -> None:
     (entry,) = log.entries()
     assert entry.action == "rollout.shadow_started" and entry.subject == "churn"
     assert log.verify().ok
+
+
+def _rechain_from(store: Store, log: AuditLog, start: int) -> None:
+    """Rewrite entries from ``start`` on with valid hashes: what an insider with DB access
+    could do. Only an anchor kept elsewhere catches it."""
+    from modelsteward.store.audit import entry_hash, format_ts
+
+    entries = log.entries()
+    prev = entries[start - 2].hash if start > 1 else "0" * 64
+    with store.engine.begin() as conn:
+        for e in entries[start - 1 :]:
+            details = {**e.details, "note": "rewritten"}
+            digest = entry_hash(
+                seq=e.seq,
+                ts=format_ts(e.ts),
+                actor=e.actor,
+                action=e.action,
+                subject=e.subject,
+                details=details,
+                prev_hash=prev,
+            )
+            conn.execute(
+                sa.text(
+                    "UPDATE audit_log SET details = :d, prev_hash = :p, hash = :h WHERE seq = :s"
+                ),
+                {"d": json.dumps(details), "p": prev, "h": digest, "s": e.seq},
+            )
+            prev = digest
+        conn.execute(sa.text("UPDATE audit_head SET hash = :h"), {"h": prev})
+
+
+def test_anchor_catches_a_rechained_log(store: Store, tmp_path: Path) -> None:
+    from modelsteward.errors import ParameterError
+    from modelsteward.governance import parse_anchor
+
+    log = _filled(store)
+    first = log.verify()
+    anchor = f"{first.head_seq}:{first.head_hash}"
+    assert first.summary().endswith(anchor)
+    assert log.verify(anchor=anchor).ok
+    _rechain_from(store, log, 3)
+    assert log.verify().ok  # consistent on its own
+    bad = log.verify(anchor=anchor)
+    assert not bad.ok and bad.first_bad_seq == 6 and "anchor" in (bad.problem or "")
+    early = log.verify(anchor=(2, log.entries()[1].hash))
+    assert early.ok
+    too_far = log.verify(anchor=(9, "a" * 64))
+    assert not too_far.ok and too_far.first_bad_seq == 7
+    assert log.export(tmp_path / "a.jsonl") == 6
+    assert not verify_file(tmp_path / "a.jsonl", anchor=anchor).ok
+    with pytest.raises(ParameterError, match="SEQ:HASH"):
+        parse_anchor("12:abc")

@@ -33,18 +33,23 @@ def verify(
         Path | None,
         typer.Option("--file", help="Verify an exported JSON Lines file instead of the database."),
     ] = None,
+    anchor: Annotated[
+        str | None,
+        typer.Option("--anchor", help="SEQ:HASH printed by an earlier verify and kept elsewhere."),
+    ] = None,
     format: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text,
     database: DatabaseOption = None,
 ) -> None:
     """Recompute the hash chain; exit 1 naming the first edited, deleted or moved entry."""
-    from modelsteward.governance.audit import AuditLog, verify_file
+    from modelsteward.governance.audit import AuditLog, parse_anchor, verify_file
 
+    parsed = parse_anchor(anchor) if anchor is not None else None
     if file is not None:
-        result = verify_file(file)
+        result = verify_file(file, anchor=parsed)
     else:
         store = open_store(database)
         try:
-            result = AuditLog(store).verify()
+            result = AuditLog(store).verify(anchor=parsed)
         finally:
             store.close()
     if format is Format.json:

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from modelsteward.errors import DataReadError, InputError
+from modelsteward.errors import DataReadError, InputError, ParameterError
 from modelsteward.store.audit import (
     GENESIS_HASH,
     AuditEntry,
@@ -54,6 +54,7 @@ __all__ = [
     "AuditEventLog",
     "AuditLog",
     "VerifyResult",
+    "parse_anchor",
     "read_export",
     "verify_file",
     "verify_records",
@@ -79,7 +80,9 @@ class VerifyResult:
     def summary(self) -> str:
         """One line for people and logs."""
         if self.ok:
-            return f"audit log intact: {self.entries} entries, head {self.head_hash[:16]}"
+            return (
+                f"audit log intact: {self.entries} entries, head {self.head_seq}:{self.head_hash}"
+            )
         return f"audit log broken at entry {self.first_bad_seq}: {self.problem}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -97,14 +100,35 @@ def _bad(n: int, prev: str, seq: int, problem: str) -> VerifyResult:
     return VerifyResult(False, n, n, prev, first_bad_seq=seq, problem=problem)
 
 
+def parse_anchor(text: str) -> tuple[int, str]:
+    """``"SEQ:HASH"`` (as printed by ``steward audit verify``) as ``(seq, hash)``.
+
+    >>> parse_anchor("12:" + "ab" * 32)[0]
+    12
+    """
+    seq, sep, digest = text.strip().partition(":")
+    if not sep or not seq.isdigit() or len(digest) != 64:
+        raise ParameterError(
+            f"An audit anchor is SEQ:HASH with a 64-character SHA-256 hash, as printed by "
+            f"`steward audit verify`. Got {text!r:.80}."
+        )
+    return int(seq), digest.lower()
+
+
 def verify_records(
-    records: Iterable[Mapping[str, Any]], head: tuple[int, str] | None = None
+    records: Iterable[Mapping[str, Any]],
+    head: tuple[int, str] | None = None,
+    *,
+    anchor: tuple[int, str] | None = None,
 ) -> VerifyResult:
     """Check a chain of entries given in ``seq`` order (as stored rows or exported dicts).
 
     ``details`` may be the stored JSON text or the parsed object; ``ts`` a datetime or the
     exported text. ``head`` is the ``(seq, hash)`` the log recorded for its last entry;
-    without it a truncated tail cannot be told from a shorter log.
+    without it a truncated tail cannot be told from a shorter log. ``anchor`` is a
+    ``(seq, hash)`` recorded earlier (e.g. printed by a previous verify and kept elsewhere):
+    the entry ``seq`` must still have that hash, which catches a log rewritten from there on
+    with freshly computed hashes.
     """
     expected = 1
     prev = GENESIS_HASH
@@ -147,9 +171,21 @@ def verify_records(
         )
         if computed != record["hash"]:
             return _bad(n, prev, seq, "its hash does not match its content (the entry was edited)")
+        if anchor is not None and seq == anchor[0] and record["hash"] != anchor[1]:
+            return _bad(
+                n, prev, seq, "its hash differs from the anchor recorded earlier (rewritten)"
+            )
         prev = str(record["hash"])
         expected += 1
         n += 1
+    if anchor is not None and anchor[0] > n:
+        return _bad(
+            n,
+            prev,
+            n + 1,
+            f"the entry is missing: the anchor names entry {anchor[0]} but the log ends at "
+            f"seq {n} (entries were deleted)",
+        )
     if head is not None:
         head_seq, head_hash = head
         if head_seq > n:
@@ -227,8 +263,14 @@ class AuditLog:
         """An ``EventLog`` (``append(event_type, details)``) that writes to this log."""
         return AuditEventLog(self.repository, actor=actor, prefix=prefix)
 
-    def verify(self) -> VerifyResult:
-        """Recompute the chain over every entry and report the first bad one."""
+    def verify(self, *, anchor: tuple[int, str] | str | None = None) -> VerifyResult:
+        """Recompute the chain over every entry and report the first bad one.
+
+        ``anchor`` (``(seq, hash)`` or ``"SEQ:HASH"``) is a head recorded earlier outside the
+        database; see :func:`verify_records`.
+        """
+        if isinstance(anchor, str):
+            anchor = parse_anchor(anchor)
         with self.repository.snapshot() as snap:
             head = snap.head()
             if head is None:
@@ -240,7 +282,7 @@ class AuditLog:
                     first_bad_seq=0,
                     problem="the chain head row (audit_head) is missing (deleted)",
                 )
-            return verify_records(snap.rows(), head)
+            return verify_records(snap.rows(), head, anchor=anchor)
 
     def export(self, path: str | Path) -> int:
         """Write every entry as JSON Lines to ``path`` (atomically); return how many."""
@@ -345,6 +387,8 @@ def read_export(path: str | Path) -> list[AuditEntry]:
     return out
 
 
-def verify_file(path: str | Path) -> VerifyResult:
+def verify_file(path: str | Path, *, anchor: tuple[int, str] | str | None = None) -> VerifyResult:
     """Verify the chain of an exported JSON Lines file (it must start at seq 1)."""
-    return verify_records(_read_lines(Path(path)))
+    if isinstance(anchor, str):
+        anchor = parse_anchor(anchor)
+    return verify_records(_read_lines(Path(path)), anchor=anchor)
