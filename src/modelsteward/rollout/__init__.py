@@ -8,6 +8,7 @@ and the audit log plug in without this package importing them.
 
 from __future__ import annotations
 
+from modelsteward.rollout._analysis import Analysis, ArmData, Guardrails, analyse
 from modelsteward.rollout._breaker import BreakerState, CircuitBreaker
 from modelsteward.rollout._errors import (
     ApprovalError,
@@ -17,6 +18,8 @@ from modelsteward.rollout._errors import (
     UnknownModelError,
 )
 from modelsteward.rollout._fallback import FallbackChain, Link, Served, constant_link
+from modelsteward.rollout._machine import CheckResult, Rollout, RolloutStatus
+from modelsteward.rollout._policy import RolloutPolicy
 from modelsteward.rollout._protocols import (
     Clock,
     EventLog,
@@ -38,18 +41,23 @@ from modelsteward.rollout._sequential import (
     confidence_sequence,
     msprt_statistic,
 )
+from modelsteward.rollout._shadow import ShadowMirror
 from modelsteward.rollout._split import Arm, SrmResult, assign, bucket, srm_check
 
 __all__ = [
+    "Analysis",
     "ApprovalError",
     "Arm",
+    "ArmData",
     "BreakerState",
+    "CheckResult",
     "CircuitBreaker",
     "Clock",
     "Comparison",
     "EventLog",
     "FallbackChain",
     "FeatureError",
+    "Guardrails",
     "InMemoryEventLog",
     "InMemoryModelProvider",
     "InMemorySink",
@@ -59,18 +67,24 @@ __all__ = [
     "NoLinkServedError",
     "PredictFn",
     "PredictionSink",
+    "Rollout",
+    "RolloutPolicy",
     "RolloutStateError",
+    "RolloutStatus",
     "Served",
+    "ShadowMirror",
     "SinkRecord",
     "SrmResult",
     "Summary",
     "SystemClock",
     "UnknownModelError",
     "Verdict",
+    "analyse",
     "assign",
     "bucket",
     "compare",
     "confidence_sequence",
+    "constant_link",
     "msprt_statistic",
     "srm_check",
 ]
