@@ -213,3 +213,35 @@ def test_anchor_catches_a_rechained_log(store: Store, tmp_path: Path) -> None:
     assert not verify_file(tmp_path / "a.jsonl", anchor=anchor).ok
     with pytest.raises(ParameterError, match="SEQ:HASH"):
         parse_anchor("12:abc")
+
+
+def test_verify_and_export_during_appends_never_see_a_false_gap(
+    store: Store, tmp_path: Path
+) -> None:
+    import threading
+
+    log = _filled(store, 2)
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            i = 0
+            while not stop.is_set() and i < 400:
+                log.append("busy", "churn", {"i": i}, actor="writer")
+                i += 1
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        for k in range(8):
+            result = log.verify()
+            assert result.ok, result.summary()
+            log.export(tmp_path / f"e{k}.jsonl")
+            assert verify_file(tmp_path / f"e{k}.jsonl").ok
+    finally:
+        stop.set()
+        thread.join()
+    assert errors == [] and log.verify().ok

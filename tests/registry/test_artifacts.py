@@ -182,3 +182,20 @@ def test_registrations_are_audited(registry: Registry, fitted: Any, store: Any) 
     ]
     assert entries[0].details["artifact_sha256"] == registry.get("machines", "1").artifact_sha256
     assert AuditLog(store).verify().ok
+
+
+def test_failed_audit_append_rolls_back_the_registration(
+    registry: Registry, fitted: Any, store: Any, tmp_path: Path
+) -> None:
+    import sqlalchemy as sa
+
+    from modelsteward.store.audit import AuditChainError
+
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM audit_head"))
+    with pytest.raises(AuditChainError):
+        registry.register("machines", fitted, flavor="sklearn")
+    with pytest.raises(NotFoundError):
+        registry.versions("machines")
+    root = tmp_path / "artifacts" / "machines"
+    assert not root.exists() or not any(root.iterdir())
