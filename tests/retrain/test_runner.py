@@ -29,7 +29,7 @@ def test_subprocess_trains_a_sklearn_model(runner: SubprocessRunner) -> None:
     pred = trained.predict(TABLE.drop_columns(["y"]))
     assert pred.shape == (300,) and (pred == TABLE["y"].to_numpy()).mean() > 0.95
     assert trained.params == {"label": "y", "C": 10.0}
-    assert trained.input_schema == {"x1": "double", "x2": "double"}
+    assert trained.input_schema == {"x1": "numeric", "x2": "numeric"}
     assert trained.artifact is not None and len(trained.artifact_sha256 or "") == 64
     assert trained.train_rows == 300 and trained.duration_s > 0
     assert trained.describe()["artifact_bytes"] == len(trained.artifact)

@@ -16,6 +16,7 @@ from modelsteward.retrain._data import (
 )
 from modelsteward.retrain._errors import RetrainError, TrainingDataError, TrainingFailed
 from modelsteward.retrain._gate import GateConfig, GateResult, evaluate_candidate
+from modelsteward.retrain._loop import RetrainJob, RetrainLoop, RunRecord
 from modelsteward.retrain._model import PredictFn, TrainedModel, model_predictor
 from modelsteward.retrain._paired import BootstrapResult, McNemarResult, mcnemar, paired_bootstrap
 from modelsteward.retrain._policies import (
@@ -40,9 +41,18 @@ from modelsteward.retrain._protocols import (
     MemoryAuditSink,
     SystemClock,
 )
+from modelsteward.retrain._registry_adapter import RegistryAdapter
 from modelsteward.retrain._runner import InProcessRunner, SubprocessRunner, TrainingRunner
+from modelsteward.retrain._webhook import (
+    EVENT_TYPE,
+    WebhookError,
+    WebhookSender,
+    parse_retrain_event,
+    retrain_event,
+)
 
 __all__ = [
+    "EVENT_TYPE",
     "AllHistory",
     "AuditSink",
     "BootstrapResult",
@@ -65,8 +75,12 @@ __all__ = [
     "PredictFn",
     "Reason",
     "ReferencePlusRecent",
+    "RegistryAdapter",
     "RetrainError",
+    "RetrainJob",
+    "RetrainLoop",
     "RetrainPolicy",
+    "RunRecord",
     "ScheduleTrigger",
     "Signals",
     "SlidingWindow",
@@ -77,6 +91,8 @@ __all__ = [
     "TrainingDataError",
     "TrainingFailed",
     "TrainingRunner",
+    "WebhookError",
+    "WebhookSender",
     "build_training_data",
     "evaluate_candidate",
     "fingerprint",
@@ -85,4 +101,6 @@ __all__ = [
     "mcnemar",
     "model_predictor",
     "paired_bootstrap",
+    "parse_retrain_event",
+    "retrain_event",
 ]

@@ -13,8 +13,8 @@ adapts a fitted model (anything with ``predict``) to that, handing it a pandas D
 >>> predict = model_predictor(Mean())
 >>> predict(pa.table({"a": [1.0, 3.0], "b": [3.0, 5.0]})).tolist()
 [2.0, 4.0]
->>> table_schema(pa.table({"a": [1.0], "y": [0]}), exclude=("y",))
-{'a': 'double'}
+>>> table_schema(pa.table({"a": [1.0], "c": ["x"], "y": [0]}), exclude=("y",))
+{'a': 'numeric', 'c': 'categorical'}
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from typing import Any, Literal
 import numpy as np
 import pyarrow as pa
 
+from modelsteward.data import infer_kind
 from modelsteward.retrain._errors import TrainingFailed
 from modelsteward.retrain._worker import usability_problem
 
@@ -44,10 +45,15 @@ InputFormat = Literal["pandas", "arrow"]
 PredictFn = Callable[[pa.Table], np.ndarray]
 
 
-def table_schema(table: pa.Table | pa.Schema, exclude: Sequence[str] = ()) -> dict[str, str]:
-    """Column name to Arrow type name, in column order, without the ``exclude`` columns."""
-    schema = table if isinstance(table, pa.Schema) else table.schema
-    return {f.name: str(f.type) for f in schema if f.name not in exclude}
+def table_schema(table: pa.Table, exclude: Sequence[str] = ()) -> dict[str, str]:
+    """Column name to column kind (``numeric``, ``categorical``, ... as
+    :func:`modelsteward.data.infer_kind` says, the vocabulary of the model registry), in
+    column order, without the ``exclude`` columns."""
+    return {
+        name: infer_kind(table.column(name)).value
+        for name in table.column_names
+        if name not in exclude
+    }
 
 
 def as_frame(table: pa.Table, input_format: InputFormat) -> Any:
@@ -86,7 +92,7 @@ class TrainedModel:
     """A candidate fresh from training.
 
     ``model`` is the fitted object, ``predict`` its :data:`PredictFn`, ``input_schema`` the
-    feature columns it was trained on (name to Arrow type), ``artifact`` the joblib bytes
+    feature columns it was trained on (name to column kind), ``artifact`` the joblib bytes
     the runner received (None when trained in-process), ``params`` the training
     parameters and ``duration_s`` the wall time of training.
     """

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol, runtime_checkable
 
+import pyarrow as pa
+
 from modelsteward.errors import ParameterError
 from modelsteward.retrain._model import PredictFn, TrainedModel
 
@@ -136,8 +138,14 @@ class CandidateRegistry(Protocol):
         *,
         lineage: Mapping[str, Any],
         metrics: Mapping[str, Any],
+        train: pa.Table | None = None,
     ) -> str:
-        """Register ``trained`` as a new version with status ``candidate``; return its name."""
+        """Register ``trained`` as a new version with status ``candidate``; return its name.
+
+        ``lineage`` holds the training-data description and fingerprints, the training run,
+        the parent (champion) version, the code version and the trigger; ``metrics`` the
+        candidate's numbers on the held-out rows; ``train`` the training table itself.
+        """
         ...
 
     def mark_rejected(self, model: str, version: str, *, evidence: Mapping[str, Any]) -> None:
@@ -201,6 +209,7 @@ class InMemoryRegistry:
         *,
         lineage: Mapping[str, Any],
         metrics: Mapping[str, Any],
+        train: pa.Table | None = None,
     ) -> str:
         version = self._next(model)
         record = VersionRecord(
