@@ -56,7 +56,7 @@ class ModelStats:
     last_prediction: datetime | None
 
 
-@dataclass
+@dataclass(slots=True)
 class PredictionRecord:
     """One prediction event as ingested. ``features`` feed the profiles; they are not stored."""
 
@@ -71,7 +71,7 @@ class PredictionRecord:
     segment: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class LabelRecord:
     id: str
     label: Any

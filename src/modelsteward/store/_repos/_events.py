@@ -74,6 +74,43 @@ def _sqlite_ts(ts: datetime) -> str:
     return ts.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
+_PG_STAGE = """
+CREATE TEMP TABLE IF NOT EXISTS steward_incoming (
+    model_id bigint, prediction_id text, "timestamp" timestamptz, version text,
+    prediction json, score json, latency_ms double precision, error boolean, segment text
+) ON COMMIT DELETE ROWS
+"""
+
+
+def _copy_insert(conn: Connection, rows: list[tuple[Any, ...]]) -> set[str]:
+    """PostgreSQL: COPY the batch into a session temp table, then one INSERT ... SELECT."""
+    import psycopg
+
+    try:
+        return _copy_insert_raw(conn, rows)
+    except psycopg.DataError as exc:
+        raise InputError(
+            f"A value in the batch cannot be stored: {str(exc).splitlines()[0]}. "
+            "Nothing was stored."
+        ) from exc
+
+
+def _copy_insert_raw(conn: Connection, rows: list[tuple[Any, ...]]) -> set[str]:
+    cols = ", ".join(f'"{c}"' for c in _COLUMNS)
+    raw: Any = conn.connection.driver_connection
+    with raw.cursor() as cur:
+        cur.execute(_PG_STAGE)
+        cur.execute("TRUNCATE steward_incoming")
+        with cur.copy(f"COPY steward_incoming ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cur.execute(
+            f"INSERT INTO predictions ({cols}) SELECT {cols} FROM steward_incoming "
+            "ON CONFLICT (model_id, prediction_id) DO NOTHING RETURNING prediction_id"
+        )
+        return {r[0] for r in cur.fetchall()}
+
+
 @functools.lru_cache(maxsize=64)
 def _insert_sql(dialect: str, paramstyle: str, n: int) -> str:
     mark = "?" if paramstyle == "qmark" else "%s"
@@ -116,10 +153,13 @@ class EventRepository:
             for r in records
         ]
         inserted: set[str] = set()
-        for part in chunks(rows, _CHUNK):
-            sql = _insert_sql(conn.dialect.name, conn.dialect.paramstyle, len(part))
-            flat = [v for row in part for v in row]
-            inserted.update(x for (x,) in conn.exec_driver_sql(sql, tuple(flat)))
+        if conn.dialect.name == "postgresql":
+            inserted = _copy_insert(conn, rows)
+        else:
+            for part in chunks(rows, _CHUNK):
+                sql = _insert_sql(conn.dialect.name, conn.dialect.paramstyle, len(part))
+                flat = [v for row in part for v in row]
+                inserted.update(x for (x,) in conn.exec_driver_sql(sql, tuple(flat)))
         duplicates: list[str] = []
         stored: list[bool] = []
         seen: set[str] = set()
