@@ -9,16 +9,15 @@ Files (artifacts) are handled by :mod:`modelsteward.registry`, not here.
 from __future__ import annotations
 
 import builtins
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from modelsteward.errors import ParameterError, StewardError
+from modelsteward.errors import ParameterError
 from modelsteward.store._engine import read_tx
 from modelsteward.store._errors import ConflictError, NotFoundError
 from modelsteward.store._orm import ModelRow, ModelVersionRow
@@ -27,11 +26,30 @@ from modelsteward.store._orm._registry import (
     RegistryAliasRow,
     RegistryVersionRow,
 )
+from modelsteward.store._registry_domain import (
+    ANY,
+    CHAMPION,
+    STATUSES,
+    AliasMove,
+    ModelVersion,
+    RegisteredModel,
+    RegistryStateError,
+    VersionSpec,
+    champion_stack,
+    check_alias,
+    check_name,
+    check_reason,
+    describe_version,
+    schema_to_json,
+    to_alias_move,
+    to_model_version,
+)
 from modelsteward.store._repos._common import upsert_insert, utcnow
 from modelsteward.store.audit import AuditRepository
 
 __all__ = [
     "ANY",
+    "CHAMPION",
     "STATUSES",
     "AliasMove",
     "ModelVersion",
@@ -47,175 +65,6 @@ _A = cast(sa.Table, RegistryAliasRow.__table__)
 _H = cast(sa.Table, RegistryAliasEventRow.__table__)
 _M = cast(sa.Table, ModelRow.__table__)
 _MV = cast(sa.Table, ModelVersionRow.__table__)
-
-STATUSES = ("registered", "rejected", "champion", "archived")
-CHAMPION = "champion"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
-_ALIAS = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{0,99}$")
-
-
-class _Any:
-    def __repr__(self) -> str:
-        return "ANY"
-
-
-#: ``expected=ANY`` (the default) moves an alias whatever it points to now.
-ANY: Any = _Any()
-
-
-class RegistryStateError(StewardError):
-    """The version is in a state that forbids the operation (e.g. aliasing a rejected one)."""
-
-
-def check_name(what: str, value: str) -> str:
-    """Validate a model name or version label (they become folder names of artifacts)."""
-    if not isinstance(value, str) or not _NAME.match(value) or ".." in value:
-        raise ParameterError(
-            f"A {what} must be 1-200 letters, digits, '.', '_' or '-', starting with a letter "
-            f"or digit. Got {value!r} instead."
-        )
-    return value
-
-
-def _check_alias(alias: str) -> str:
-    if not isinstance(alias, str) or not _ALIAS.match(alias):
-        raise ParameterError(
-            "An alias must be 1-100 letters, digits, '.', '_' or '-', starting with a letter "
-            f"(e.g. champion, challenger, shadow). Got {alias!r} instead."
-        )
-    return alias
-
-
-@dataclass(frozen=True)
-class VersionSpec:
-    """What a new version is made of; :class:`RegistryRepository` adds number and times."""
-
-    flavor: str
-    artifact_uri: str
-    artifact_format: str
-    artifact_sha256: str | None = None
-    artifact_bytes: int | None = None
-    input_schema: dict[str, str] | None = None
-    status: str = "registered"
-    status_reason: str | None = None
-    evidence: dict[str, Any] | None = None
-    params: dict[str, Any] | None = None
-    metrics: dict[str, Any] | None = None
-    training_fingerprint: str | None = None
-    training_rows: int | None = None
-    training_profile: str | None = None
-    code_version: str | None = None
-    parent_version: str | None = None
-    description: str | None = None
-
-
-@dataclass(frozen=True)
-class ModelVersion:
-    """A registered version: artifact, flavor, schema, lineage and status."""
-
-    model: str
-    version: str
-    number: int
-    flavor: str
-    artifact_uri: str
-    artifact_format: str
-    artifact_sha256: str | None
-    artifact_bytes: int | None
-    input_schema: dict[str, str] | None
-    status: str
-    status_reason: str | None
-    evidence: dict[str, Any] | None
-    params: dict[str, Any]
-    metrics: dict[str, Any]
-    training_fingerprint: str | None
-    training_rows: int | None
-    has_training_profile: bool
-    code_version: str | None
-    parent_version: str | None
-    description: str | None
-    created_by: str
-    created_at: datetime
-    updated_at: datetime
-    aliases: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "version": self.version,
-            "number": self.number,
-            "status": self.status,
-            "status_reason": self.status_reason,
-            "aliases": list(self.aliases),
-            "flavor": self.flavor,
-            "artifact": {
-                "uri": self.artifact_uri,
-                "format": self.artifact_format,
-                "sha256": self.artifact_sha256,
-                "bytes": self.artifact_bytes,
-            },
-            "input_schema": self.input_schema,
-            "lineage": {
-                "training_fingerprint": self.training_fingerprint,
-                "training_rows": self.training_rows,
-                "training_profile": self.has_training_profile,
-                "code_version": self.code_version,
-                "parent_version": self.parent_version,
-                "params": self.params,
-                "metrics": self.metrics,
-            },
-            "evidence": self.evidence,
-            "description": self.description,
-            "created_by": self.created_by,
-            "created_at": self.created_at.isoformat(),
-            "updated_at": self.updated_at.isoformat(),
-        }
-
-
-@dataclass(frozen=True)
-class AliasMove:
-    """One change of an alias: who moved it from which version to which, when and why.
-
-    ``kind`` is ``move``, ``rollback`` or ``remove``; ``to_version`` is ``None`` for a removal.
-    """
-
-    model: str
-    alias: str
-    from_version: str | None
-    to_version: str | None
-    kind: str
-    actor: str
-    reason: str
-    ts: datetime
-    audit_seq: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "alias": self.alias,
-            "from_version": self.from_version,
-            "to_version": self.to_version,
-            "kind": self.kind,
-            "actor": self.actor,
-            "reason": self.reason,
-            "ts": self.ts.isoformat(),
-            "audit_seq": self.audit_seq,
-        }
-
-
-@dataclass(frozen=True)
-class RegisteredModel:
-    name: str
-    versions: int
-    latest: str | None
-    aliases: dict[str, str] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "versions": self.versions,
-            "latest": self.latest,
-            "aliases": self.aliases,
-        }
 
 
 @dataclass(frozen=True)
@@ -286,7 +135,7 @@ class RegistryRepository:
             "artifact_format": spec.artifact_format,
             "artifact_sha256": spec.artifact_sha256,
             "artifact_bytes": spec.artifact_bytes,
-            "input_schema": _schema_out(spec.input_schema),
+            "input_schema": schema_to_json(spec.input_schema),
             "status": spec.status,
             "status_reason": spec.status_reason,
             "evidence": spec.evidence,
@@ -408,7 +257,7 @@ class RegistryRepository:
             rows = conn.execute(
                 sa.select(*_version_columns()).where(_V.c.model == model).order_by(_V.c.number)
             ).mappings()
-            out = [_to_version(r, held.get(r["version"], ())) for r in rows]
+            out = [to_model_version(r, held.get(r["version"], ())) for r in rows]
         if not out:
             raise _no_model(model)
         return out
@@ -452,7 +301,7 @@ class RegistryRepository:
         if alias is not None:
             stmt = stmt.where(_H.c.alias == alias)
         with read_tx(self._engine) as conn:
-            return [_to_move(r) for r in conn.execute(stmt).mappings()]
+            return [to_alias_move(r) for r in conn.execute(stmt).mappings()]
 
     def move_alias(
         self,
@@ -472,8 +321,8 @@ class RegistryRepository:
         audited (``registry.alias_conflict``) and :class:`ConflictError` is raised.
         ``evidence`` (metric values, test results) goes into the audit entry.
         """
-        _check_alias(alias)
-        _check_reason(reason)
+        check_alias(alias)
+        check_reason(reason)
 
         def run(conn: Connection) -> AliasMove | _Conflict:
             self._lock(conn)
@@ -499,9 +348,9 @@ class RegistryRepository:
         result = self.audit.write(run)
         if isinstance(result, _Conflict):
             raise ConflictError(
-                f"The alias {alias} of {model} points to "
-                f"{_describe(result.current)} now, not {_describe(expected)} as expected: "
-                "someone moved it meanwhile. Nothing was changed; check "
+                f"The alias {alias} of {model} points to {describe_version(result.current)} "
+                f"now, not {describe_version(expected)} as expected: someone moved it "
+                "meanwhile. Nothing was changed; check "
                 f"`steward registry history {model} --alias {alias}` and try again."
             )
         return result
@@ -515,14 +364,14 @@ class RegistryRepository:
         evidence: Mapping[str, Any] | None = None,
     ) -> AliasMove:
         """Move ``champion`` back to the previous champion (skipping rejected versions)."""
-        _check_reason(reason)
+        check_reason(reason)
 
         def run(conn: Connection) -> AliasMove:
             self._lock(conn)
             current = self._alias(conn, model, CHAMPION)
             if current is None:
                 raise RegistryStateError(f"{model} has no champion to roll back.")
-            stack = _champion_stack(
+            stack = champion_stack(
                 conn.execute(
                     sa.select(_H.c.kind, _H.c.to_version)
                     .where(_H.c.model == model, _H.c.alias == CHAMPION)
@@ -696,7 +545,7 @@ class RegistryRepository:
         row = self._row(conn, model, version)
         if row is None:
             return None
-        return _to_version(row, self._aliases_of(conn, model).get(version, ()))
+        return to_model_version(row, self._aliases_of(conn, model).get(version, ()))
 
     def _require(self, conn: Connection, model: str, version: str) -> ModelVersion:
         found = self._get(conn, model, version)
@@ -717,89 +566,7 @@ def _no_model(model: str) -> NotFoundError:
     )
 
 
-def _describe(version: str | None) -> str:
-    return "nothing (unset)" if version is None else f"version {version}"
-
-
-def _check_reason(reason: str) -> None:
-    if not isinstance(reason, str) or not reason.strip():
-        raise ParameterError("Moving an alias needs a reason (--reason TEXT); it is audited.")
-
-
-def _champion_stack(events: Any) -> builtins.list[str]:
-    """Replay the champion history: a move pushes, a rollback or removal pops."""
-    stack: builtins.list[str] = []
-    for kind, to_version in events:
-        if kind == "move" and to_version is not None:
-            if not stack or stack[-1] != to_version:
-                stack.append(to_version)
-        elif stack:
-            stack.pop()
-            if (
-                kind == "rollback"
-                and to_version is not None
-                and (not stack or stack[-1] != to_version)
-            ):
-                stack.append(to_version)
-    return stack
-
-
 def _version_columns() -> builtins.list[Any]:
     return [c for c in _V.c if c.name != "training_profile"] + [
         _V.c.training_profile.is_not(None).label("has_training_profile")
     ]
-
-
-def _schema_out(schema: dict[str, str] | None) -> Any:
-    if schema is None:
-        return None
-    return [{"name": name, "kind": kind} for name, kind in schema.items()]
-
-
-def _schema_in(value: Any) -> dict[str, str] | None:
-    if value is None:
-        return None
-    return {str(f["name"]): str(f["kind"]) for f in value}
-
-
-def _to_version(row: Any, aliases: tuple[str, ...]) -> ModelVersion:
-    return ModelVersion(
-        model=row["model"],
-        version=row["version"],
-        number=int(row["number"]),
-        flavor=row["flavor"],
-        artifact_uri=row["artifact_uri"],
-        artifact_format=row["artifact_format"],
-        artifact_sha256=row["artifact_sha256"],
-        artifact_bytes=row["artifact_bytes"],
-        input_schema=_schema_in(row["input_schema"]),
-        status=row["status"],
-        status_reason=row["status_reason"],
-        evidence=row["evidence"],
-        params=row["params"] or {},
-        metrics=row["metrics"] or {},
-        training_fingerprint=row["training_fingerprint"],
-        training_rows=row["training_rows"],
-        has_training_profile=bool(row["has_training_profile"]),
-        code_version=row["code_version"],
-        parent_version=row["parent_version"],
-        description=row["description"],
-        created_by=row["created_by"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        aliases=aliases,
-    )
-
-
-def _to_move(row: Any) -> AliasMove:
-    return AliasMove(
-        model=row["model"],
-        alias=row["alias"],
-        from_version=row["from_version"],
-        to_version=row["to_version"],
-        kind=row["kind"],
-        actor=row["actor"],
-        reason=row["reason"],
-        ts=row["ts"],
-        audit_seq=row["audit_seq"],
-    )
