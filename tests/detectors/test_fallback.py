@@ -47,7 +47,7 @@ def test_fallback_matches_compiled(template: ms.DriftDetector, pure_python: None
 
 
 def test_kernels_keep_their_python_original() -> None:
-    from modelsteward.detectors._adwin import _adwin_kernel
+    from modelsteward.detectors._adwin_kernel import adwin_scan as _adwin_kernel
 
     assert callable(_adwin_kernel.py_func)
     if _compile.numba_enabled():
