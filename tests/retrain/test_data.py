@@ -122,10 +122,8 @@ def test_directory_of_parquet_partitions(tmp_path: Path) -> None:
         folder.mkdir()
         pq.write_table(features(25, start=25 * day), folder / "part-0.parquet")
     loaded = load_partitions(tmp_path)
-    assert loaded.num_rows == 100 and "date" in loaded.column_names
-    data = build_training_data(
-        tmp_path, ALL, AllHistory(), label="y", holdout=0.1, feature_columns=["x", "segment"]
-    )
+    assert loaded.num_rows == 100 and "date" not in loaded.column_names
+    data = build_training_data(tmp_path, ALL, AllHistory(), label="y", holdout=0.1)
     assert data.train.num_rows == 90
     files = sorted(tmp_path.glob("*/part-0.parquet"))
     assert load_partitions([files[0], features(3, start=500)]).num_rows == 28

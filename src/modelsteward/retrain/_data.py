@@ -7,8 +7,9 @@ Strategies: :class:`AllHistory` (every labeled row before the held-out ones),
 rows are split off first, by position after sorting by time, so they are never in the
 training set whatever the strategy.
 
-Features come from a directory of Parquet files (the store's retained partitions, Hive
-``key=value`` folders allowed), a list of such files, or a list of Arrow tables.
+Features come from a directory of Parquet files (the store's retained partitions, in any
+folder layout; folder names such as ``date=...`` do not become columns), a list of such
+files, or a list of Arrow tables.
 
 >>> from datetime import UTC, datetime, timedelta
 >>> import pyarrow as pa
@@ -140,9 +141,8 @@ def load_partitions(source: Source) -> pa.Table:
         if not path.exists():
             raise DataReadError(f"{path}: no such file or directory of Parquet partitions.")
         try:
-            dataset = ds.dataset(
-                path, format="parquet", partitioning="hive", exclude_invalid_files=True
-            )
+            # Folder names (``date=...``) are storage layout, not features: no partitioning.
+            dataset = ds.dataset(path, format="parquet", exclude_invalid_files=True)
             tables.append(dataset.to_table())
         except (pa.ArrowInvalid, OSError) as exc:
             raise DataReadError(f"{path}: cannot read as Parquet partitions: {exc}") from exc

@@ -115,6 +115,8 @@ class RetrainLoop:
         The policy state to start from (persist :attr:`state` between processes).
     actor:
         The identity written to the audit log.
+    on_step:
+        Called with each audited action as it happens (progress display).
     """
 
     def __init__(
@@ -128,6 +130,7 @@ class RetrainLoop:
         clock: Clock | None = None,
         state: PolicyState | None = None,
         actor: str = "modelsteward.retrain",
+        on_step: Callable[[str], object] | None = None,
     ) -> None:
         self.job = job
         self.policy = policy
@@ -137,10 +140,13 @@ class RetrainLoop:
         self.clock = clock or SystemClock()
         self.state = state or PolicyState()
         self.actor = actor
+        self.on_step = on_step
 
     def _audit(self, record: RunRecord, action: str, details: Mapping[str, Any]) -> None:
         self.audit.append(action, self.job.model, dict(details), actor=self.actor)
         record.steps.append({"action": action, "at": self.clock.now().isoformat(), **details})
+        if self.on_step is not None:
+            self.on_step(action)
 
     def decide(self, signals: Signals) -> Decision:
         """The policy's decision on ``signals`` at ``clock.now()`` (nothing changes)."""

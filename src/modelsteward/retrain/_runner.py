@@ -190,7 +190,7 @@ class SubprocessRunner:
                     result.get("cause", "crashed"),
                     f"training {entry_point} failed: {result.get('message')}",
                     exc_type=result.get("type"),
-                    exc_message=result.get("message"),
+                    exc_message=result.get("exc_message"),
                     traceback_tail=result.get("traceback"),
                 )
             artifact = (job_dir / "model.joblib").read_bytes()

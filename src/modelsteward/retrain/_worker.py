@@ -87,6 +87,7 @@ def _error(cause: str, exc: BaseException | None, message: str) -> dict[str, Any
         "status": "error",
         "cause": cause,
         "type": None if exc is None else type(exc).__name__,
+        "exc_message": None if exc is None else str(exc),
         "message": message,
         "traceback": None if exc is None else _tail(exc),
     }
