@@ -123,7 +123,7 @@ def calibrated(names: list[str], fa_rate: float) -> dict[str, ms.DriftDetector]:
     for name in names:
         t = time.perf_counter()
         det = ms.calibrate(ours(name), reference, false_alarm_rate=fa_rate, seed=0)
-        info = det.calibration_  # type: ignore[attr-defined]
+        info = det.calibration_
         print(
             f"  calibrated {name}: {info['parameter']}={info['value']:.4g} "
             f"({info['evaluations']} runs over {info['elements']:,} values, "
@@ -173,7 +173,7 @@ def quality_tables(n: int, stable_reps: int, delay_reps: int, fa_rate: float) ->
             text = f"{int(np.median(hit)):,}" if hit else "-"
             return text + (f" ({missed}/{len(ds)} missed)" if missed else "")
 
-        info = tuned[name].calibration_  # type: ignore[attr-defined]
+        info = tuned[name].calibration_
         rows.append(
             f"| {name} | {fa_river} | {fa_default:.1f} | {fa_tuned:.1f} | {info['parameter']}="
             f"{info['value']:.3g} | {summary(delays['d'])} | {summary(delays['c'])} |"

@@ -33,7 +33,7 @@ def test_calibrated_detector_is_quiet_on_the_reference_and_still_detects(
     reference = family("none", n=20_000, seed=1)
     tuned = ms.calibrate(template, reference, false_alarm_rate=RATE, seed=0)
     assert type(tuned) is type(template)
-    info = tuned.calibration_  # type: ignore[attr-defined]
+    info = tuned.calibration_
     name = info["parameter"]
     assert getattr(tuned, name) == info["value"]
     # fresh stable data from the same process: at most about RATE per element
@@ -103,4 +103,4 @@ def test_cusum_takes_its_targets_from_the_reference() -> None:
     tuned = ms.calibrate(ms.CUSUM(), reference, false_alarm_rate=RATE)
     assert tuned.target_mean == pytest.approx(float(reference.mean()))
     assert tuned.target_sd == pytest.approx(float(reference.std(ddof=1)))
-    assert tuned.calibration_["changed"].keys() >= {"target_mean", "target_sd", "h"}  # type: ignore[attr-defined]
+    assert tuned.calibration_["changed"].keys() >= {"target_mean", "target_sd", "h"}  # type: ignore[index]

@@ -148,6 +148,10 @@ class DriftDetector(ABC):
     #: (-1 if smaller means fewer); used by :func:`calibrate`.
     _sensitivity: ClassVar[tuple[str, int]] = ("", 1)
 
+    #: Set by :func:`~modelsteward.detectors.calibrate` on the detector it returns: the
+    #: parameter it set, the value, and the size of the simulation. None otherwise.
+    calibration_: dict[str, Any] | None = None
+
     _state: dict[str, np.ndarray[Any, Any]]
     _one: tuple[FloatArray, CodeArray]  # reusable buffers for update()
 

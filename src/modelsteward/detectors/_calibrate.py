@@ -210,7 +210,7 @@ def calibrate(
             "reference; is the reference itself drifting?"
         )
     out = cast(D, template.clone(**_params_for(template, name, value)))
-    out.calibration_ = {  # type: ignore[attr-defined]
+    out.calibration_ = {
         "parameter": name,
         "value": value,
         "changed": {k: v for k, v in out.get_params().items() if v != detector.get_params()[k]},
