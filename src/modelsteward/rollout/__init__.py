@@ -8,6 +8,8 @@ and the audit log plug in without this package importing them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from modelsteward.rollout._analysis import Analysis, ArmData, Guardrails, analyse
 from modelsteward.rollout._breaker import BreakerState, CircuitBreaker
 from modelsteward.rollout._errors import (
@@ -18,7 +20,10 @@ from modelsteward.rollout._errors import (
     UnknownModelError,
 )
 from modelsteward.rollout._fallback import FallbackChain, Link, Served, constant_link
+from modelsteward.rollout._gateway import Gateway
 from modelsteward.rollout._machine import CheckResult, Rollout, RolloutStatus
+from modelsteward.rollout._metrics import GatewayMetrics
+from modelsteward.rollout._model import ModelSpec
 from modelsteward.rollout._policy import RolloutPolicy
 from modelsteward.rollout._protocols import (
     Clock,
@@ -57,6 +62,8 @@ __all__ = [
     "EventLog",
     "FallbackChain",
     "FeatureError",
+    "Gateway",
+    "GatewayMetrics",
     "Guardrails",
     "InMemoryEventLog",
     "InMemoryModelProvider",
@@ -64,6 +71,7 @@ __all__ = [
     "Link",
     "ManualClock",
     "ModelProvider",
+    "ModelSpec",
     "NoLinkServedError",
     "PredictFn",
     "PredictionSink",
@@ -85,6 +93,19 @@ __all__ = [
     "compare",
     "confidence_sequence",
     "constant_link",
+    "create_gateway_app",
     "msprt_statistic",
     "srm_check",
 ]
+
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+
+def create_gateway_app(gateway: Gateway, **options: Any) -> FastAPI:
+    """The FastAPI app serving ``gateway`` (needs the ``server`` extra); see
+    :func:`modelsteward.rollout._app.create_gateway_app` for the options."""
+    from modelsteward.rollout._app import create_gateway_app as create
+
+    return create(gateway, **options)

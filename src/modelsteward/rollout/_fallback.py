@@ -74,7 +74,8 @@ def constant_link(value: Any, *, name: str = "default") -> Link:
 @dataclass(frozen=True)
 class Served:
     """What a chain answered: predictions, which link and version served, how long the
-    whole call took, the first link's own latency (None when it was skipped) and
+    whole call took, the first link's own latency (the model's time measured where it ran,
+    or the time until it failed; None when it was skipped) and
     ``(link, reason)`` for every link that did not serve before it."""
 
     predictions: list[Any]
@@ -92,6 +93,13 @@ class Served:
 
 class _Unusable(Exception):
     pass
+
+
+def _timed(predict: PredictFn, rows: Rows) -> tuple[Any, float]:
+    """Call ``predict`` and time it where it runs (the model's own latency, in ms)."""
+    t0 = time.perf_counter()
+    out = predict(rows)
+    return out, (time.perf_counter() - t0) * 1e3
 
 
 def _usable(out: Any, n: int) -> list[Any]:
@@ -136,16 +144,17 @@ class FallbackChain:
             t0 = time.perf_counter()
             try:
                 if link.timeout_s is None:
-                    out = link.predict(rows)
+                    out, ms = _timed(link.predict, rows)
                 else:
-                    out = link.executor().submit(link.predict, rows).result(link.timeout_s)
+                    fut = link.executor().submit(_timed, link.predict, rows)
+                    out, ms = fut.result(link.timeout_s)
                 values = _usable(out, len(rows))
             except Exception as exc:  # any failure of a model is the next link's cue
                 if i == 0:
                     primary_ms = (time.perf_counter() - t0) * 1e3
                 self._failed(link, exc, failures)
                 continue
-            return self._served(values, link, i, t0, start, primary_ms, failures)
+            return self._served(values, link, i, ms, start, primary_ms, failures)
         raise NoLinkServedError(self._none_served(failures))
 
     async def acall(self, rows: Rows) -> Served:
@@ -161,17 +170,17 @@ class FallbackChain:
             t0 = time.perf_counter()
             try:
                 if link.timeout_s is None:
-                    out = link.predict(rows)
+                    out, ms = _timed(link.predict, rows)
                 else:
-                    fut = loop.run_in_executor(link.executor(), link.predict, rows)
-                    out = await asyncio.wait_for(fut, link.timeout_s)
+                    fut = loop.run_in_executor(link.executor(), _timed, link.predict, rows)
+                    out, ms = await asyncio.wait_for(fut, link.timeout_s)
                 values = _usable(out, len(rows))
             except Exception as exc:
                 if i == 0:
                     primary_ms = (time.perf_counter() - t0) * 1e3
                 self._failed(link, exc, failures)
                 continue
-            return self._served(values, link, i, t0, start, primary_ms, failures)
+            return self._served(values, link, i, ms, start, primary_ms, failures)
         raise NoLinkServedError(self._none_served(failures))
 
     @staticmethod
@@ -185,7 +194,7 @@ class FallbackChain:
         values: list[Any],
         link: Link,
         i: int,
-        t0: float,
+        model_ms: float,
         start: float,
         primary_ms: float | None,
         failures: list[tuple[str, str]],
@@ -194,7 +203,7 @@ class FallbackChain:
         if link.breaker is not None:
             link.breaker.record_success()
         if i == 0:
-            primary_ms = (now - t0) * 1e3
+            primary_ms = model_ms
         return Served(
             values, link.name, link.version, (now - start) * 1e3, primary_ms, tuple(failures)
         )
