@@ -22,7 +22,7 @@ def flipping(rate: float, seed: int) -> Callable[[pa.Table], np.ndarray]:
 
     def predict(features: pa.Table) -> np.ndarray:
         truth = (features["x"].to_numpy() > 0).astype(int)
-        return np.where(flip[: features.num_rows], 1 - truth, truth)
+        return np.asarray(np.where(flip[: features.num_rows], 1 - truth, truth))
 
     return predict
 

@@ -46,11 +46,11 @@ SCHEMA = {"x1": "numeric", "x2": "numeric"}
 
 
 def old_concept(features: pa.Table) -> np.ndarray:
-    return (features["x1"].to_numpy() - features["x2"].to_numpy() > 0).astype(np.int64)
+    return np.asarray(features["x1"].to_numpy() - features["x2"].to_numpy() > 0, np.int64)
 
 
 def oracle(features: pa.Table) -> np.ndarray:
-    return (features["x1"].to_numpy() + features["x2"].to_numpy() > 0).astype(np.int64)
+    return np.asarray(features["x1"].to_numpy() + features["x2"].to_numpy() > 0, np.int64)
 
 
 def make(
@@ -200,3 +200,34 @@ def test_unexpected_error_clears_the_run_and_propagates() -> None:
 def test_decide_does_not_change_state() -> None:
     loop, _, audit, _ = make()
     assert loop.decide(DRIFT).run and loop.state == PolicyState() and audit.entries == []
+
+
+def test_blocked_decisions_are_recorded_and_audited_only_on_request() -> None:
+    loop, _, audit, _ = make()
+    loop.run_once(DRIFT, FEATURES, LABELS)
+    n = len(audit.entries)
+    blocked = loop.run_once(DRIFT, FEATURES, LABELS)
+    assert blocked.status == "blocked" and blocked.steps[0]["blocked_by"] == "duplicate"
+    assert len(audit.entries) == n
+    loop.audit_blocked = True
+    loop.run_once(DRIFT, FEATURES, LABELS)
+    assert audit.entries[-1]["action"] == "retrain.decided"
+    assert audit.entries[-1]["details"]["blocked_by"] == "duplicate"
+
+
+def test_data_is_read_only_when_a_run_starts() -> None:
+    loop, _, _, _ = make()
+    calls: list[str] = []
+
+    def features() -> pa.Table:
+        calls.append("features")
+        return FEATURES
+
+    def labels() -> pa.Table:
+        calls.append("labels")
+        return LABELS
+
+    assert loop.run_once(Signals(now=T0), features, labels).status == "skipped"
+    assert calls == []
+    assert loop.run_once(DRIFT, features, labels).status == "candidate"
+    assert calls == ["features", "labels"]

@@ -239,3 +239,17 @@ def test_never_more_than_budget_runs_in_any_24h(
         assert len(in_window) <= budget
     for a, b in itertools.pairwise(starts):
         assert b - a >= timedelta(minutes=cooldown_min)
+
+
+def test_state_round_trips_through_json() -> None:
+    import json
+
+    policy = RetrainPolicy(triggers=(DriftTrigger(),), cooldown=timedelta(0))
+    d = policy.decide(sig(drift={"dataset_drift": True}, window=W1), PolicyState())
+    state = PolicyState().started(d, T0, labels_total=7)
+    for s in (state, state.finished(T0 + H), PolicyState()):
+        assert PolicyState.from_dict(json.loads(json.dumps(s.to_dict()))) == s
+    with pytest.raises(ParameterError, match="saved retraining policy state"):
+        PolicyState.from_dict({"run_starts": ["yesterday"]})
+    with pytest.raises(ParameterError, match="timezone-aware"):
+        PolicyState.from_dict({"last_run_at": "2026-01-01T00:00:00"})

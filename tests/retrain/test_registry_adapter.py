@@ -63,6 +63,7 @@ def test_first_candidate_then_rejected_challenger(registry: Registry) -> None:
     assert version.input_schema == {"x1": "numeric", "x2": "numeric"}
     assert version.metrics["accuracy"] > 0.9 and version.params["label"] == "y"
     assert version.training_fingerprint is not None
+    assert version.evidence is not None
     assert version.evidence["lineage"]["data"]["holdout_rows"] == 120
 
     registry.promote("churn", first.version or "", reason="first model", actor="ann")
@@ -73,7 +74,8 @@ def test_first_candidate_then_rejected_challenger(registry: Registry) -> None:
     assert second.status == "rejected" and second.champion_version == first.version
     rejected = registry.get("churn", second.version)
     assert rejected.status == "rejected" and rejected.parent_version == first.version
-    assert rejected.status_reason.startswith("evaluation gate:")
+    assert (rejected.status_reason or "").startswith("evaluation gate:")
+    assert rejected.evidence is not None
     assert rejected.evidence["evidence"]["test"]["name"] == "mcnemar"
 
     log = AuditLog(registry.store)

@@ -11,6 +11,29 @@ trigger to an external orchestrator instead (see ``docs/retrain-webhook.md``).
 Audit actions: ``retrain.decided``, ``retrain.started``, ``retrain.failed``,
 ``retrain.gate``, ``retrain.candidate_registered``, ``retrain.candidate_rejected``,
 ``retrain.requested``. Subjects are the model name.
+
+>>> from datetime import UTC, datetime, timedelta
+>>> import numpy as np, pyarrow as pa
+>>> from modelsteward.retrain import (AllHistory, DriftTrigger, GateConfig, InMemoryRegistry,
+...     InProcessRunner, ManualClock, MemoryAuditSink, RetrainPolicy, Signals)
+>>> t0 = datetime(2026, 1, 1, tzinfo=UTC)
+>>> x = np.random.default_rng(0).normal(size=400)
+>>> features = pa.table({"id": [str(i) for i in range(400)],
+...                      "timestamp": [t0 + timedelta(minutes=i) for i in range(400)], "x": x})
+>>> labels = pa.table({"id": [str(i) for i in range(400)], "y": (x > 0.5).astype(int)})
+>>> registry, audit = InMemoryRegistry(), MemoryAuditSink()
+>>> _ = registry.add_champion("churn", lambda f: (f["x"].to_numpy() > 0).astype(int))
+>>> loop = RetrainLoop(
+...     RetrainJob("churn", "modelsteward.retrain._examples:threshold", label="y",
+...                strategy=AllHistory(), params={"at": 0.5},
+...                gate=GateConfig(task="classification", min_samples=50)),
+...     policy=RetrainPolicy(triggers=(DriftTrigger(),)), runner=InProcessRunner(),
+...     registry=registry, audit=audit, clock=ManualClock(t0 + timedelta(days=1)))
+>>> record = loop.run_once(Signals(now=t0, drift={"dataset_drift": True}), features, labels)
+>>> record.status, record.version, record.gate.passed
+('candidate', 'v2', True)
+>>> audit.actions()
+['retrain.decided', 'retrain.started', 'retrain.gate', 'retrain.candidate_registered']
 """
 
 from __future__ import annotations
@@ -117,6 +140,9 @@ class RetrainLoop:
         The identity written to the audit log.
     on_step:
         Called with each audited action as it happens (progress display).
+    audit_blocked:
+        Also audit decisions that a cooldown, budget, run in flight or duplicate blocked
+        (off by default: a scheduler evaluating every few minutes would fill the log).
     """
 
     def __init__(
@@ -131,6 +157,7 @@ class RetrainLoop:
         state: PolicyState | None = None,
         actor: str = "modelsteward.retrain",
         on_step: Callable[[str], object] | None = None,
+        audit_blocked: bool = False,
     ) -> None:
         self.job = job
         self.policy = policy
@@ -141,6 +168,7 @@ class RetrainLoop:
         self.state = state or PolicyState()
         self.actor = actor
         self.on_step = on_step
+        self.audit_blocked = audit_blocked
 
     def _audit(self, record: RunRecord, action: str, details: Mapping[str, Any]) -> None:
         self.audit.append(action, self.job.model, dict(details), actor=self.actor)
@@ -152,21 +180,8 @@ class RetrainLoop:
         """The policy's decision on ``signals`` at ``clock.now()`` (nothing changes)."""
         return self.policy.decide(replace(signals, now=self.clock.now()), self.state)
 
-    def run_once(
-        self,
-        signals: Signals | None,
-        features: Source,
-        labels: pa.Table | None,
-        *,
-        force: str | None = None,
-    ) -> RunRecord:
-        """Decide on ``signals`` and, if a run is due, train on ``features``/``labels``.
-
-        ``force`` (a reason, e.g. "requested by alice") skips the policy: the run starts
-        whatever the cooldown, budget or triggers say, and is audited as forced.
-        """
-        now = self.clock.now()
-        signals = replace(signals or Signals(now=now), now=now)
+    def _decide(self, signals: Signals, force: str | None) -> RunRecord:
+        """Decide; audit a run decision (and a blocked one with ``audit_blocked``)."""
         if force is not None:
             decision = Decision(True, (Reason("forced", force),), None, f"forced: {force}")
         else:
@@ -174,9 +189,41 @@ class RetrainLoop:
         record = RunRecord(self.job.model, "skipped", decision)
         if not decision.reasons:
             return record
-        self._audit(record, "retrain.decided", decision.to_dict())
         if not decision.run:
             record.status = "blocked"
+            if not self.audit_blocked:
+                record.steps.append(
+                    {
+                        "action": "retrain.decided",
+                        "at": signals.now.isoformat(),
+                        **decision.to_dict(),
+                    }
+                )
+                return record
+        self._audit(record, "retrain.decided", decision.to_dict())
+        return record
+
+    def run_once(
+        self,
+        signals: Signals | None,
+        features: Source | Callable[[], Source],
+        labels: pa.Table | Callable[[], pa.Table | None] | None,
+        *,
+        force: str | None = None,
+    ) -> RunRecord:
+        """Decide on ``signals`` and, if a run is due, train on ``features``/``labels``.
+
+        ``features`` and ``labels`` may be functions returning them, called only when a run
+        starts (so a skipped or blocked decision reads no data).
+
+        ``force`` (a reason, e.g. "requested by alice") skips the policy: the run starts
+        whatever the cooldown, budget or triggers say, and is audited as forced.
+        """
+        now = self.clock.now()
+        signals = replace(signals or Signals(now=now), now=now)
+        record = self._decide(signals, force)
+        decision = record.decision
+        if not decision.run:
             return record
         self.state = self.state.started(decision, now, labels_total=signals.labels_total)
         handled = False
@@ -191,7 +238,12 @@ class RetrainLoop:
             self.state = self.state.finished(self.clock.now(), handled=handled)
         return record
 
-    def _run(self, record: RunRecord, features: Source, labels: pa.Table | None) -> bool:
+    def _run(
+        self,
+        record: RunRecord,
+        features: Source | Callable[[], Source],
+        labels: pa.Table | Callable[[], pa.Table | None] | None,
+    ) -> bool:
         """The run itself; True when its reasons count as handled."""
         job = self.job
         self._audit(
@@ -199,8 +251,8 @@ class RetrainLoop:
         )
         try:
             data = build_training_data(
-                features,
-                labels,
+                features() if callable(features) else features,
+                labels() if callable(labels) else labels,
                 job.strategy,
                 label=job.label,
                 id_column=job.id_column,
@@ -286,13 +338,9 @@ class RetrainLoop:
         """
         now = self.clock.now()
         signals = replace(signals, now=now)
-        decision = self.policy.decide(signals, self.state)
-        record = RunRecord(self.job.model, "skipped", decision)
-        if not decision.reasons:
-            return record
-        self._audit(record, "retrain.decided", decision.to_dict())
+        record = self._decide(signals, None)
+        decision = record.decision
         if not decision.run:
-            record.status = "blocked"
             return record
         event = retrain_event(
             decision, model=self.job.model, source=source, window=signals.window, time=now

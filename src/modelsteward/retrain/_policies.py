@@ -156,6 +156,43 @@ class PolicyState:
         recent = tuple(t for t in self.run_starts if t > now - _DAY)
         return replace(self, in_flight=None, done_keys=done, run_starts=recent)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The state as JSON data (to persist it between processes).
+
+        >>> from datetime import UTC, datetime
+        >>> s = PolicyState(last_run_at=datetime(2026, 1, 1, tzinfo=UTC), done_keys=("k",))
+        >>> PolicyState.from_dict(s.to_dict()) == s
+        True
+        """
+        return {
+            "last_run_at": None if self.last_run_at is None else self.last_run_at.isoformat(),
+            "in_flight": None if self.in_flight is None else list(self.in_flight),
+            "run_starts": [t.isoformat() for t in self.run_starts],
+            "done_keys": list(self.done_keys),
+            "labels_at_last_run": self.labels_at_last_run,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PolicyState:
+        """The state :meth:`to_dict` wrote."""
+        try:
+            last = data.get("last_run_at")
+            flight = data.get("in_flight")
+            return cls(
+                last_run_at=None
+                if last is None
+                else _aware("last_run_at", datetime.fromisoformat(last)),
+                in_flight=None if flight is None else tuple(str(k) for k in flight),
+                run_starts=tuple(
+                    _aware("run_starts", datetime.fromisoformat(t))
+                    for t in data.get("run_starts", [])
+                ),
+                done_keys=tuple(str(k) for k in data.get("done_keys", [])),
+                labels_at_last_run=int(data.get("labels_at_last_run", 0)),
+            )
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise ParameterError(f"Not a saved retraining policy state: {exc}") from exc
+
     def runs_in_last_day(self, now: datetime) -> int:
         """How many runs started in ``(now - 24 h, now]``."""
         return sum(1 for t in self.run_starts if now - _DAY < t <= now)

@@ -164,6 +164,15 @@ class WebhookSender:
     application/cloudevents+json``. Any transport error or non-2xx answer raises
     :class:`WebhookError` naming the URL and status; nothing is retried here (the loop
     keeps the window open so the next evaluation tries again).
+
+    >>> import httpx
+    >>> got = []
+    >>> client = httpx.Client(transport=httpx.MockTransport(
+    ...     lambda request: got.append(request) or httpx.Response(202)))
+    >>> WebhookSender("https://ci.example/hooks/retrain", client=client)({"id": "1"})
+    202
+    >>> got[0].headers["content-type"]
+    'application/cloudevents+json; charset=utf-8'
     """
 
     def __init__(
