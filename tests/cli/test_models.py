@@ -67,3 +67,33 @@ def test_settings_from_steward_toml(tmp_path: Path, capsys: pytest.CaptureFixtur
     (tmp_path / "steward.toml").write_text(f'database_url = "sqlite:///{tmp_path / "t.db"}"\n')
     assert main(["models", "create", "m", "--task", "binary"]) == 0
     assert (tmp_path / "t.db").exists()
+
+
+def test_reference_from_a_table_or_a_profile(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(
+        pa.table({"x": [float(i) for i in range(200)], "c": ["a", "b"] * 100}), "ref.parquet"
+    )
+    assert main(["models", "create", "m", "--task", "binary", "--reference", "ref.parquet"]) == 0
+    capsys.readouterr()
+    assert main(["models", "show", "m", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["has_reference"] is True
+
+    from modelsteward.profiles import profile_table
+
+    profile_table(pa.table({"x": [1.0, 2.0]})).save(tmp_path / "p.json")
+    assert main(["models", "set-reference", "m", str(tmp_path / "p.json")]) == 0
+    from modelsteward.settings import load_settings
+    from modelsteward.store import Store
+
+    store = Store.from_settings(load_settings())
+    assert json.loads(store.models.reference("m") or "{}")["rows"] == 2
+    store.close()
+    assert main(["models", "set-reference", "m", "missing.csv"]) == 2
+    assert "no such file" in capsys.readouterr().err
+    (tmp_path / "bad.json").write_text("{not a profile")
+    assert main(["models", "set-reference", "m", str(tmp_path / "bad.json")]) == 2

@@ -87,3 +87,30 @@ def test_arrow_with_text_timestamps_and_bad_ones(api: Api) -> None:
     r = api.client.post("/api/v1/models/m/predictions", content=_arrow(neg), headers=headers)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "latency_ms"
     assert api.store.models.stats("m").predictions == 2
+
+
+def test_odd_arrow_tables_are_never_500(api: Api) -> None:
+    import decimal
+
+    _setup(api)
+    headers = {**api.ingest, "Content-Type": ARROW}
+    odd = [
+        pa.table({"id": [1.5, 2.5]}),
+        pa.table({"id": ["a", None], "timestamp": [1, 2]}),
+        pa.table({"x": pa.array([[1, 2], [3]])}),
+        pa.table({"s": pa.array([{"a": 1}, {"a": 2}])}),
+        pa.table({"n": pa.array([None, None], pa.null())}),
+        pa.table({"d": pa.array([decimal.Decimal("1.5"), None])}),
+        pa.table({"b": pa.array([b"\x00\xff", b""])}),
+        pa.table({"c": pa.array(["x", "y"]).dictionary_encode()}),
+        pa.Table.from_arrays([pa.array([1, 2]), pa.array([3, 4])], names=["x", "x"]),
+        pa.table({"features": pa.array([1, 2])}),
+        pa.table({"prediction": pa.array([float("nan"), float("inf")]), "score": [1.0, None]}),
+        pa.table({"error": ["yes", "no"]}),
+        pa.table({"version": [1, 2]}),
+        pa.table({"timestamp": pa.array([1, 2], pa.timestamp("s", tz="Europe/Paris"))}),
+        pa.table({}),
+    ]
+    for i, table in enumerate(odd):
+        r = api.client.post("/api/v1/models/m/predictions", content=_arrow(table), headers=headers)
+        assert r.status_code in (200, 422), (i, r.text)

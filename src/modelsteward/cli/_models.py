@@ -47,7 +47,14 @@ def reference_profile_json(path: Path) -> str:
             return str(profiles.TableProfile.from_json(path.read_text()).to_json())
         except Exception as exc:
             raise DataReadError(f"{path}: not a profile written by `steward profile`") from exc
-    return str(profiles.profile_table(str(path)).to_json())
+    from modelsteward.errors import StewardError
+
+    try:
+        return str(profiles.profile_table(str(path)).to_json())
+    except StewardError:
+        raise
+    except (OSError, ValueError, TypeError) as exc:
+        raise DataReadError(f"{path}: cannot be profiled as a reference: {exc}") from exc
 
 
 @models_app.command("create")

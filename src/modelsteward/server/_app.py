@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from modelsteward.server import _api_models, _api_ops, _drift
+from modelsteward.server import _api_models, _api_ops, _drift, _performance
 from modelsteward.server._alerting import AlertEngine, WebhookChannel
 from modelsteward.server._errors import install_handlers
 from modelsteward.server._metrics import ServiceMetrics
@@ -84,6 +84,7 @@ def create_app(
     app.include_router(_api_models.router)
     app.include_router(_api_ops.router)
     app.include_router(_drift.router)
+    app.include_router(_performance.router)
     _install_ops_routes(app)
     _install_request_metrics(app)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pyarrow as pa
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
@@ -27,7 +28,11 @@ def reference_from_body(body: bytes, fmt: BodyFormat) -> tuple[str, int]:
     if fmt is BodyFormat.JSON:
         profile = TableProfile.from_json(body, source="request body")
     else:
-        profile = profile_table(read_table(body, fmt))
+        table = read_table(body, fmt)
+        try:
+            profile = profile_table(table)
+        except (pa.ArrowException, ValueError, TypeError) as exc:
+            raise DataReadError(f"The reference table cannot be profiled: {exc}") from exc
     return str(profile.to_json()), int(profile.rows)
 
 

@@ -31,6 +31,8 @@ def read_table(body: bytes, fmt: BodyFormat) -> pa.Table:
         if fmt is BodyFormat.CSV:
             import pyarrow.csv as pacsv
 
+            body.decode("utf-8")  # names and values must be text; UnicodeError is a ValueError
+
             return pacsv.read_csv(io.BytesIO(body))
         try:
             return ipc.open_stream(pa.BufferReader(body)).read_all()
@@ -146,6 +148,10 @@ def table_to_predictions(table: pa.Table) -> tuple[list[PredictionRecord], pa.Ta
     the whole body with the rows named.
     """
     n = table.num_rows
+    names = table.column_names
+    if len(set(names)) != len(names):
+        twice = sorted({c for c in names if names.count(c) > 1})
+        raise SchemaError(f"column names must be unique; repeated: {', '.join(twice)}")
     _check_text(table, "id")
     _check_text(table, "version")
     _check_text(table, "segment")

@@ -15,7 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from modelsteward.errors import ParameterError, SchemaError, StewardError
+from modelsteward.errors import InputError, ParameterError, SchemaError, StewardError
 from modelsteward.profiles import TableProfile, profile_table
 
 __all__ = ["merge_profiles", "profile_rows"]
@@ -51,10 +51,15 @@ def profile_arrow(table: pa.Table, reference: str | None = None) -> str | None:
     if table.num_rows == 0 or table.num_columns == 0:
         return None
     ref = TableProfile.from_json(reference) if reference else None
-    if ref is not None:
-        profile = profile_table(table, reference=ref)
-    else:
-        profile = profile_table(table, bins=0)
+    try:
+        if ref is not None:
+            profile = profile_table(table, reference=ref)
+        else:
+            profile = profile_table(table, bins=0)
+    except (pa.ArrowException, ValueError, TypeError) as exc:
+        if isinstance(exc, StewardError):
+            raise
+        raise InputError(f"The features of the batch cannot be profiled: {exc}") from exc
     return str(profile.to_json())
 
 

@@ -1,0 +1,112 @@
+"""``GET /api/v1/models/{name}/performance``: realized and estimated (CBPE) quality."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+
+from modelsteward.errors import ParameterError, StewardError
+from modelsteward.server._auth import require_scope
+from modelsteward.server._evaluate import _number, _performance, _positive_score
+from modelsteward.store import Store
+
+__all__ = ["performance_between", "router"]
+
+router = APIRouter(prefix="/api/v1", tags=["performance"])
+
+
+def _utc(ts: datetime | None) -> datetime | None:
+    if ts is None:
+        return None
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+
+
+def _binary_pairs(w: dict[str, list[Any]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Labels (or NaN) and positive-class scores of the rows that have a numeric score."""
+    ys, ps = [], []
+    for score, label in zip(w["score"], w["label"], strict=True):
+        p = _positive_score(score)
+        if p is None:
+            continue
+        y = _number(label) if label is not None else None
+        ys.append(np.nan if y is None else y)
+        ps.append(p)
+    y_arr, p_arr = np.array(ys, dtype=float), np.array(ps, dtype=float)
+    return y_arr, p_arr, ~np.isnan(y_arr)
+
+
+def performance_between(
+    store: Store,
+    name: str,
+    start: datetime,
+    end: datetime,
+    reference: tuple[datetime, datetime] | None,
+) -> dict[str, Any]:
+    model = store.models.get(name)
+    w = store.events.window(model.id, start, end)
+    labelled = sum(1 for y in w["label"] if y is not None)
+    out: dict[str, Any] = {
+        "model": name,
+        "task": model.task,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "predictions": len(w["id"]),
+        "labelled": labelled,
+        "realized": _performance(model.task, w["prediction"], w["score"], w["label"]),
+        "estimated": None,
+        "estimated_reason": None,
+    }
+    if reference is None:
+        out["estimated_reason"] = "give reference_start and reference_end to estimate (CBPE)"
+        return out
+    if model.task != "binary":
+        out["estimated_reason"] = "label-free estimation is served for binary models only"
+        return out
+    from modelsteward.performance import CBPE
+
+    ref = store.events.window(model.id, *reference)
+    y_ref, p_ref, known = _binary_pairs(ref)
+    _, p_cur, _ = _binary_pairs(w)
+    if known.sum() == 0 or p_cur.size == 0:
+        out["estimated_reason"] = "no labelled scores in the reference window or no scores now"
+        return out
+    try:
+        est = CBPE(problem="binary", metrics=["accuracy", "roc_auc"])
+        out["estimated"] = est.fit(y_ref[known], p_ref[known]).estimate(p_cur)
+    except StewardError as exc:
+        out["estimated_reason"] = str(exc)
+    out["reference"] = {"start": reference[0].isoformat(), "end": reference[1].isoformat()}
+    return out
+
+
+@router.get(
+    "/models/{name}/performance",
+    dependencies=[Depends(require_scope("read"))],
+    summary="Realized quality on the labels that arrived, and CBPE estimates without them",
+)
+async def get_performance(
+    name: str,
+    request: Request,
+    start: datetime | None = Query(None, description="ISO 8601; default end - 24 h"),  # noqa: B008
+    end: datetime | None = Query(None, description="ISO 8601; default now"),  # noqa: B008
+    reference_start: datetime | None = None,
+    reference_end: datetime | None = None,
+) -> dict[str, Any]:
+    end_ = _utc(end) or datetime.now(UTC)
+    start_ = _utc(start) or end_ - timedelta(days=1)
+    if start_ >= end_:
+        raise ParameterError(
+            f"start ({start_.isoformat()}) must be before end ({end_.isoformat()})."
+        )
+    reference = None
+    if reference_start is not None or reference_end is not None:
+        rs, re_ = _utc(reference_start), _utc(reference_end)
+        if rs is None or re_ is None or rs >= re_:
+            raise ParameterError("give both reference_start and reference_end, start before end.")
+        reference = (rs, re_)
+    store: Store = request.app.state.store
+    return await run_in_threadpool(performance_between, store, name, start_, end_, reference)
