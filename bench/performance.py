@@ -108,7 +108,7 @@ def child(step: str, preds: str, labels: str, window: str) -> None:
             "coverage": d["labels"]["coverage"],
             "first_window_auc": d["windows"][0]["metrics"]["roc_auc"]["value"],
             "last_window_auc": d["windows"][-1]["metrics"]["roc_auc"]["value"],
-            "degraded_windows": sum(
+            "windows_with_auc": sum(
                 w["metrics"]["roc_auc"]["value"] is not None for w in d["windows"]
             ),
         }
