@@ -186,3 +186,15 @@ def test_bad_config_and_missing_label() -> None:
         evaluate_candidate(
             linear(2, 0, 1), None, REG, label="target", config=GateConfig(task="regression")
         )
+
+
+def test_non_finite_predictions_fail_the_candidate() -> None:
+    def nan_some(features: pa.Table) -> np.ndarray:
+        out = 2 * features["x"].to_numpy()
+        out[:3] = np.nan
+        return np.asarray(out)
+
+    r = evaluate_candidate(
+        nan_some, linear(2.0, 0.1, 1), REG, label="y", config=GateConfig(task="regression")
+    )
+    assert not r.passed and "3 of 400 predictions are NaN" in r.reasons[0]

@@ -231,3 +231,25 @@ def test_data_is_read_only_when_a_run_starts() -> None:
     assert calls == []
     assert loop.run_once(DRIFT, features, labels).status == "candidate"
     assert calls == ["features", "labels"]
+
+
+def test_forced_run_without_signals_keeps_the_label_count() -> None:
+    loop, _, _, _ = make()
+    loop.state = PolicyState(labels_at_last_run=500)
+    loop.run_once(None, FEATURES, LABELS, force="manual")
+    assert loop.state.labels_at_last_run == 500
+    loop.run_once(Signals(now=T0, labels_total=800), FEATURES, LABELS, force="manual")
+    assert loop.state.labels_at_last_run == 800
+
+
+def test_hanging_training_in_a_subprocess_fails_the_run_with_timeout() -> None:
+    from modelsteward.retrain import SubprocessRunner
+
+    loop, registry, audit, _ = make(entry="hangs")
+    loop.runner = SubprocessRunner(timeout=1.5)
+    record = loop.run_once(DRIFT, FEATURES, LABELS)
+    assert record.status == "failed" and record.failure is not None
+    assert record.failure["cause"] == "timeout"
+    assert audit.actions()[-1] == "retrain.failed"
+    assert loop.state.in_flight is None and not loop.state.done_keys  # retryable
+    assert len(registry.versions["churn"]) == 1

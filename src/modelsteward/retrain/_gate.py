@@ -144,6 +144,9 @@ def _timed(
     elapsed = timer() - start
     if out.ndim != 1 or out.shape[0] != features.num_rows:
         return None, elapsed, f"output shape {out.shape} for {features.num_rows} rows"
+    if out.dtype.kind == "f" and not np.all(np.isfinite(out)):
+        bad = int(np.count_nonzero(~np.isfinite(out)))
+        return None, elapsed, f"{bad} of {out.size} predictions are NaN or infinite"
     return out, elapsed, None
 
 

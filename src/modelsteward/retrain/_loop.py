@@ -220,12 +220,14 @@ class RetrainLoop:
         whatever the cooldown, budget or triggers say, and is audited as forced.
         """
         now = self.clock.now()
+        given = signals is not None
         signals = replace(signals or Signals(now=now), now=now)
         record = self._decide(signals, force)
         decision = record.decision
         if not decision.run:
             return record
-        self.state = self.state.started(decision, now, labels_total=signals.labels_total)
+        labels_total = signals.labels_total if given else None  # keep the count unknown
+        self.state = self.state.started(decision, now, labels_total=labels_total)
         handled = False
         try:
             handled = self._run(record, features, labels)
