@@ -20,11 +20,14 @@ from modelsteward.server._errors import (  # noqa: E402
     UnsupportedMediaTypeError,
     status_of,
 )
+from modelsteward.server._grafana import grafana_dashboard, prometheus_rules  # noqa: E402
 
 __all__ = [
     "DriftUnavailableError",
     "PayloadTooLargeError",
     "UnsupportedMediaTypeError",
     "create_app",
+    "grafana_dashboard",
+    "prometheus_rules",
     "status_of",
 ]
