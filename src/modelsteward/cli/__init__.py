@@ -45,6 +45,7 @@ def _register_commands() -> None:
     from modelsteward.cli import _db, _keys, _models, _serve  # noqa: F401
     from modelsteward.cli import _audit, _registry  # noqa: F401
     from modelsteward.cli import _retrain  # noqa: F401
+    from modelsteward.cli import _gateway, _rollout  # noqa: F401
 
 
 if __name__ == "__main__":  # pragma: no cover
