@@ -82,6 +82,9 @@ def test_run_registers_then_rejects(data: Path, capsys: pytest.CaptureFixture[st
 
     assert main(["registry", "alias", "churn", "champion", "1", "--reason", "ok"]) == 0
     capsys.readouterr()
+    # the champion is a pickle: loading it needs an explicit trust decision
+    code, _, err = run([*base, "--train", f"{T}:majority"], capsys)
+    assert code == 2 and err.startswith("error: ") and "trust" in err
     code, out, _ = run([*base, "--train", f"{T}:majority", "--trust-champion"], capsys)
     assert code == 1
     record = json.loads(out)

@@ -5,6 +5,8 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from modelsteward.errors import ParameterError, SchemaError
 from modelsteward.retrain import GateConfig, evaluate_candidate
@@ -198,3 +200,32 @@ def test_non_finite_predictions_fail_the_candidate() -> None:
         nan_some, linear(2.0, 0.1, 1), REG, label="y", config=GateConfig(task="regression")
     )
     assert not r.passed and "3 of 400 predictions are NaN" in r.reasons[0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(1, 120),
+    min_samples=st.integers(1, 150),
+    rate=st.floats(0.0, 0.5),
+    seed=st.integers(0, 50),
+)
+def test_gate_properties(n: int, min_samples: int, rate: float, seed: int) -> None:
+    table = HOLDOUT.slice(0, n)
+    cfg = GateConfig(task="classification", min_samples=min_samples)
+    same = flipping(rate, seed)
+    r = evaluate_candidate(same, same, table, label="y", config=cfg)
+    # too few rows never pass; an exact copy of the champion passes whenever there are enough
+    assert r.passed == (n >= min_samples)
+    assert r.evidence["test"]["b"] == r.evidence["test"]["c"] == 0
+    # swapping the models swaps the discordant counts
+    a = evaluate_candidate(
+        flipping(rate, seed), flipping(0.2, seed + 1), table, label="y", config=cfg
+    )
+    b = evaluate_candidate(
+        flipping(0.2, seed + 1), flipping(rate, seed), table, label="y", config=cfg
+    )
+    assert (a.evidence["test"]["b"], a.evidence["test"]["c"]) == (
+        b.evidence["test"]["c"],
+        b.evidence["test"]["b"],
+    )
+    assert a.evidence["test"]["p_mid"] == pytest.approx(b.evidence["test"]["p_mid"])

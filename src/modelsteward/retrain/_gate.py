@@ -51,7 +51,9 @@ class GateConfig:
     min_samples:
         Fewer held-out rows than this fail the gate as inconclusive.
     alpha:
-        Significance level of the paired test.
+        Significance level of the paired test: McNemar's mid-p value is compared with it
+        (the exact p-value is in the evidence too); the bootstrap uses a ``1 - alpha``
+        interval.
     max_accuracy_drop:
         Classification: the candidate's accuracy may be at most this far below the
         champion's.

@@ -248,8 +248,17 @@ class RetrainLoop:
     ) -> bool:
         """The run itself; True when its reasons count as handled."""
         job = self.job
+        # The champion first: a registry or trust problem stops the run before training.
+        champion = self.registry.champion(job.model)
+        record.champion_version = None if champion is None else champion.version
         self._audit(
-            record, "retrain.started", {"entry_point": job.entry_point, "params": dict(job.params)}
+            record,
+            "retrain.started",
+            {
+                "entry_point": job.entry_point,
+                "params": dict(job.params),
+                "champion": record.champion_version,
+            },
         )
         try:
             data = build_training_data(
@@ -273,8 +282,6 @@ class RetrainLoop:
             )
             self._audit(record, "retrain.failed", record.failure)
             return False
-        champion = self.registry.champion(job.model)
-        record.champion_version = None if champion is None else champion.version
         gate = evaluate_candidate(
             trained.predict,
             None if champion is None else champion.predict,
