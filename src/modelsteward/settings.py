@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     max_batch_rows: int = Field(default=1_000_000, gt=0)
     profile_bucket_seconds: int = Field(default=3600, gt=0)
     """Width of the time buckets in which feature profiles are merged."""
+    feature_retention_days: int = Field(default=0, ge=0)
+    """Keep raw features as Parquet under ``$STEWARD_HOME/features`` this many days (0: off)."""
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     evaluation_interval_seconds: float = Field(default=60.0, ge=0)

@@ -99,7 +99,11 @@ def build_scheduler(settings: Settings, store: Store) -> Scheduler:
     channels = [WebhookChannel(w, client, dead_letter=dead_letter) for w in settings.webhooks]
     engine = AlertEngine(store, settings.alert_rules, channels, public_url=settings.public_url)
     return Scheduler(
-        store, settings.evaluation_windows, alerts=engine, backfill=settings.evaluation_backfill
+        store,
+        settings.evaluation_windows,
+        alerts=engine,
+        backfill=settings.evaluation_backfill,
+        retention_days=settings.feature_retention_days,
     )
 
 

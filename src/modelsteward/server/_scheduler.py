@@ -34,8 +34,10 @@ class Scheduler:
         *,
         alerts: AlertEngine | None = None,
         backfill: int = 3,
+        retention_days: int = 0,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
+        self.retention_days = retention_days
         self.store = store
         self.windows = [(w, parse_window(w)) for w in windows]
         self.alerts = alerts
@@ -60,6 +62,8 @@ class Scheduler:
         """Evaluate what closed since the last run; returns the notifications sent."""
         now = self.clock()
         notes: list[Notification] = []
+        if self.store.features is not None and self.retention_days > 0:
+            self.store.features.prune(now, self.retention_days)
         for model in self.store.models.list():
             for name, width in self.windows:
                 for start, end in self.closed_windows(model, width, now):

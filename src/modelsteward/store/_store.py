@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
@@ -26,6 +27,7 @@ from modelsteward.store._repos import (
     ModelRepository,
     ProfileRepository,
 )
+from modelsteward.store._retention import FeatureArchive
 from modelsteward.store._validate import check_labels, check_predictions
 
 if TYPE_CHECKING:
@@ -51,9 +53,15 @@ class Store:
     """
 
     def __init__(
-        self, url: str, *, busy_timeout_ms: int = 30_000, bucket_seconds: int = 3600
+        self,
+        url: str,
+        *,
+        busy_timeout_ms: int = 30_000,
+        bucket_seconds: int = 3600,
+        feature_dir: Path | None = None,
     ) -> None:
         self.url = url
+        self.features = FeatureArchive(feature_dir) if feature_dir is not None else None
         self.engine = make_engine(url, busy_timeout_ms=busy_timeout_ms)
         self.bucket_seconds = bucket_seconds
         self.models = ModelRepository(self.engine)
@@ -66,10 +74,12 @@ class Store:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
+        retain = settings.feature_retention_days > 0
         return cls(
             settings.resolved_database_url(),
             busy_timeout_ms=settings.sqlite_busy_timeout_ms,
             bucket_seconds=settings.profile_bucket_seconds,
+            feature_dir=Path(settings.home).expanduser() / "features" if retain else None,
         )
 
     # -- schema ---------------------------------------------------------------------------
@@ -116,6 +126,7 @@ class Store:
             return IngestResult(accepted=0)
         has_features = features is not None or any(r.features for r in records)
         reference = self._reference(model) if has_features else None
+        kept: list[list[bool]] = []
 
         def run() -> IngestResult:
             with write_tx(self.engine) as conn:
@@ -125,9 +136,40 @@ class Store:
                 if has_features and result.accepted:
                     profiles = self._bucket_profiles(records, stored, features, reference)
                     self._merge_profiles(conn, model_id, profiles)
+                kept[:] = [stored]
                 return result
 
-        return _storable(lambda: retrying(run))
+        result = _storable(lambda: retrying(run))
+        if self.features is not None and has_features and result.accepted:
+            self._retain(model, records, kept[0], features)
+        return result
+
+    def _retain(
+        self,
+        model: str,
+        records: list[PredictionRecord],
+        stored: list[bool],
+        features: pa.Table | None,
+    ) -> None:
+        """Append the stored rows' raw features to the archive (after the commit)."""
+        assert self.features is not None
+        keep, table = self._stored_features(records, stored, features)
+        if table is None:
+            return
+        self.features.append(
+            model, [records[i].id for i in keep], [records[i].timestamp for i in keep], table
+        )
+
+    @staticmethod
+    def _stored_features(
+        records: list[PredictionRecord], stored: list[bool], features: pa.Table | None
+    ) -> tuple[list[int], pa.Table | None]:
+        if features is None:
+            keep = [i for i, r in enumerate(records) if stored[i] and r.features]
+            rows = [records[i].features or {} for i in keep]
+            return keep, (_profiling.rows_to_table(rows) if rows else None)
+        keep = [i for i, ok in enumerate(stored) if ok]
+        return keep, features if len(keep) == len(records) else features.take(keep)
 
     def ingest_labels(self, model: str, records: list[LabelRecord]) -> IngestResult:
         """Store labels (they may arrive before or long after their predictions)."""
@@ -175,13 +217,7 @@ class Store:
         reference: str | None,
     ) -> dict[datetime, tuple[int, str]]:
         """One profile per time bucket of the stored rows' features."""
-        if features is None:
-            keep = [i for i, r in enumerate(records) if stored[i] and r.features]
-            rows = [records[i].features or {} for i in keep]
-            table = _profiling.rows_to_table(rows) if rows else None
-        else:
-            keep = [i for i, ok in enumerate(stored) if ok]
-            table = features if len(keep) == len(records) else features.take(keep)
+        keep, table = self._stored_features(records, stored, features)
         if table is None or table.num_rows == 0 or table.num_columns == 0:
             return {}
         epoch = np.fromiter(
