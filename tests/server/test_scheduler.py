@@ -257,3 +257,60 @@ def test_rules_are_listed_over_the_api(store: Store, tmp_path: Path) -> None:
     )
     with TestClient(create_app(settings, store=store, dev=True)) as client:
         assert client.get("/api/v1/alert-rules").json()[0]["name"] == "r"
+
+
+def test_rules_created_through_the_api_take_effect(store: Store, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from modelsteward.server import create_app
+    from modelsteward.settings import Settings
+
+    _model(store)
+    settings = Settings(
+        home=str(tmp_path),
+        migrate_on_start=False,
+        evaluation_interval_seconds=0,
+        alert_rules=[AlertRuleSettings(name="toml", metric="error_rate", op=">", threshold=0.9)],
+    )
+    app = create_app(settings, store=store, dev=True)
+    with TestClient(app) as client:
+        body = {
+            "name": "api-errors",
+            "metric": "error_rate",
+            "op": ">",
+            "threshold": 0.2,
+            "model": "m",
+        }
+        assert client.post("/api/v1/alert-rules", json=body).status_code == 201
+        assert client.post("/api/v1/alert-rules", json=body).status_code == 409
+        assert client.post("/api/v1/alert-rules", json={**body, "name": "toml"}).status_code == 409
+        assert (
+            client.post(
+                "/api/v1/alert-rules", json={**body, "name": "x", "window": "1w"}
+            ).status_code
+            == 422
+        )
+        assert (
+            client.post("/api/v1/alert-rules", json={**body, "name": "y", "op": "=="}).status_code
+            == 422
+        )
+        assert (
+            client.post(
+                "/api/v1/alert-rules", json={**body, "name": "z", "model": "ghost"}
+            ).status_code
+            == 404
+        )
+        listed = client.get("/api/v1/alert-rules").json()
+        assert [(r["name"], r["source"]) for r in listed] == [
+            ("toml", "steward.toml"),
+            ("api-errors", "api"),
+        ]
+        engine = app.state.scheduler.alerts
+        sched = Scheduler(
+            store, ["1h"], alerts=engine, backfill=1, clock=Clock(T0 + timedelta(hours=1))
+        )
+        _traffic(store, T0, 10, errors=5)
+        sched.run_once()
+        assert [a.rule for a in store.alerts.list()] == ["api-errors"]
+        assert client.delete("/api/v1/alert-rules/api-errors").status_code == 204
+        assert client.delete("/api/v1/alert-rules/api-errors").status_code == 404

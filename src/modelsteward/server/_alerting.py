@@ -141,8 +141,15 @@ class AlertEngine:
         self.channels = channels
         self.public_url = public_url.rstrip("/") if public_url else None
 
+    def all_rules(self) -> list[AlertRuleSettings]:
+        """The configured rules and those created through the API."""
+        from dataclasses import asdict
+
+        stored = [AlertRuleSettings(**asdict(r)) for r in self.store.alert_rules.list()]
+        return [*self.rules, *stored]
+
     def rules_for(self, model: str, window: str) -> list[AlertRuleSettings]:
-        return [r for r in self.rules if r.window == window and r.model in (None, model)]
+        return [r for r in self.all_rules() if r.window == window and r.model in (None, model)]
 
     def apply(
         self,

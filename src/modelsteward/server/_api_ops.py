@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from modelsteward.server._auth import require_scope
 from modelsteward.server._schemas import AckIn, KeyCreateIn
+from modelsteward.settings import AlertRuleSettings
 from modelsteward.store import ApiKey, Store
 
 __all__ = ["router"]
@@ -109,7 +110,46 @@ def revoke_key(key_id: str, request: Request) -> None:
     "/alert-rules",
     tags=["alerts"],
     dependencies=[Depends(require_scope("read"))],
-    summary="The alert rules in force (from steward.toml)",
+    summary="The alert rules in force: from steward.toml and created through the API",
 )
 def alert_rules(request: Request) -> list[dict[str, Any]]:
-    return [r.model_dump() for r in request.app.state.settings.alert_rules]
+    from dataclasses import asdict
+
+    configured = [
+        {**r.model_dump(), "source": "steward.toml"} for r in request.app.state.settings.alert_rules
+    ]
+    stored = [{**asdict(r), "source": "api"} for r in _store(request).alert_rules.list()]
+    return configured + stored
+
+
+@router.post(
+    "/alert-rules",
+    tags=["alerts"],
+    status_code=201,
+    dependencies=[Depends(require_scope("admin"))],
+    summary="Create an alert rule",
+)
+def create_alert_rule(body: AlertRuleSettings, request: Request) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    from modelsteward.server._evaluate import parse_window
+    from modelsteward.store import AlertRule, ConflictError
+
+    parse_window(body.window)
+    if any(r.name == body.name for r in request.app.state.settings.alert_rules):
+        raise ConflictError(f"steward.toml defines an alert rule named {body.name!r} already.")
+    if body.model is not None:
+        _store(request).models.id_of(body.model)
+    rule = _store(request).alert_rules.create(AlertRule(**body.model_dump()))
+    return {**asdict(rule), "source": "api"}
+
+
+@router.delete(
+    "/alert-rules/{name}",
+    tags=["alerts"],
+    status_code=204,
+    dependencies=[Depends(require_scope("admin"))],
+    summary="Delete an alert rule created through the API",
+)
+def delete_alert_rule(name: str, request: Request) -> None:
+    _store(request).alert_rules.delete(name)

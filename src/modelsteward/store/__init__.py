@@ -15,6 +15,7 @@ require("alembic", "server", "The modelsteward store")
 from modelsteward.store._domain import (  # noqa: E402
     TASKS,
     Alert,
+    AlertRule,
     ApiKey,
     Evaluation,
     IngestResult,
@@ -37,6 +38,7 @@ from modelsteward.store._store import Store  # noqa: E402
 __all__ = [
     "TASKS",
     "Alert",
+    "AlertRule",
     "ApiKey",
     "AuthError",
     "BatchError",

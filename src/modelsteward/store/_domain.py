@@ -9,6 +9,7 @@ from typing import Any, Literal
 __all__ = [
     "TASKS",
     "Alert",
+    "AlertRule",
     "ApiKey",
     "Evaluation",
     "IngestResult",
@@ -157,6 +158,22 @@ class Alert:
             "acknowledged_by": self.acknowledged_by,
             "resolved_at": iso(self.resolved_at),
         }
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    """An alert rule (same fields as ``[[alert_rules]]`` in ``steward.toml``)."""
+
+    name: str
+    metric: str
+    op: str
+    threshold: float
+    model: str | None = None
+    window: str = "1h"
+    severity: str = "warning"
+    for_windows: int = 1
+    cooldown_seconds: float = 0.0
+    no_data: str = "alert"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,13 @@ from sqlalchemy.engine import Engine
 
 from modelsteward.store._engine import retrying
 
-__all__ = ["current_revision", "head_revision", "upgrade"]
+__all__ = [
+    "current_revision",
+    "current_revisions",
+    "head_revision",
+    "head_revisions",
+    "upgrade",
+]
 
 _LOCK_ID = 0x5737_4557  # PostgreSQL advisory lock held while migrating
 
@@ -24,8 +30,9 @@ def _config() -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision``; concurrent callers wait for each other."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Bring the schema to ``revision`` (every head by default, so revisions written in
+    parallel branches all apply); concurrent callers wait for each other."""
 
     def run() -> None:
         with engine.connect() as conn:
@@ -40,10 +47,19 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     retrying(run)
 
 
+def head_revisions() -> set[str]:
+    return set(ScriptDirectory.from_config(_config()).get_heads())
+
+
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(_config()).get_current_head()
+    """The newest revision (several, comma-separated, while branches are unmerged)."""
+    return ",".join(sorted(head_revisions())) or None
+
+
+def current_revisions(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads())
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+    return ",".join(sorted(current_revisions(engine))) or None

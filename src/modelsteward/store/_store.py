@@ -17,10 +17,11 @@ from modelsteward.errors import InputError
 from modelsteward.store import _profiling
 from modelsteward.store._domain import IngestResult, LabelRecord, PredictionRecord
 from modelsteward.store._engine import make_engine, retrying, write_tx
-from modelsteward.store._migrate import current_revision, head_revision, upgrade
+from modelsteward.store._migrate import current_revisions, head_revisions, upgrade
 from modelsteward.store._orm import PredictionRow
 from modelsteward.store._repos import (
     AlertRepository,
+    AlertRuleRepository,
     EvaluationRepository,
     EventRepository,
     KeyRepository,
@@ -69,6 +70,7 @@ class Store:
         self.profiles = ProfileRepository(self.engine)
         self.evaluations = EvaluationRepository(self.engine)
         self.alerts = AlertRepository(self.engine)
+        self.alert_rules = AlertRuleRepository(self.engine)
         self.keys = KeyRepository(self.engine)
         self._references: dict[str, tuple[float, str | None]] = {}
 
@@ -88,7 +90,7 @@ class Store:
         upgrade(self.engine)
 
     def schema_is_current(self) -> bool:
-        return current_revision(self.engine) == head_revision()
+        return current_revisions(self.engine) == head_revisions()
 
     def ping(self) -> bool:
         """``True`` when the database answers and the schema is current."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from modelsteward.store._orm import _audit, _registry  # noqa: F401  (registry, audit tables)
-from modelsteward.store._orm._alerts import AlertRow
+from modelsteward.store._orm._alerts import AlertRow, AlertRuleRow
 from modelsteward.store._orm._base import Base
 from modelsteward.store._orm._evaluations import EvaluationRow
 from modelsteward.store._orm._events import LabelRow, PredictionRow
@@ -13,6 +13,7 @@ from modelsteward.store._orm._profiles import FeatureProfileRow
 
 __all__ = [
     "AlertRow",
+    "AlertRuleRow",
     "ApiKeyRow",
     "Base",
     "EvaluationRow",

@@ -30,3 +30,22 @@ class AlertRow(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     acknowledged_by: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class AlertRuleRow(Base):
+    """Alert rules created through the API (``steward.toml`` rules live in the settings)."""
+
+    __tablename__ = "alert_rules"
+
+    id: Mapped[int] = mapped_column(PKType, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    model: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    metric: Mapped[str] = mapped_column(sa.String(100))
+    op: Mapped[str] = mapped_column(sa.String(2))
+    threshold: Mapped[float] = mapped_column(sa.Float)
+    window: Mapped[str] = mapped_column(sa.String(20))
+    severity: Mapped[str] = mapped_column(sa.String(20))
+    for_windows: Mapped[int] = mapped_column(sa.Integer)
+    cooldown_seconds: Mapped[float] = mapped_column(sa.Float)
+    no_data: Mapped[str] = mapped_column(sa.String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from modelsteward.store._repos._alert_rules import AlertRuleRepository
 from modelsteward.store._repos._alerts import AlertRepository
 from modelsteward.store._repos._evaluations import EvaluationRepository
 from modelsteward.store._repos._events import EventRepository
@@ -11,6 +12,7 @@ from modelsteward.store._repos._profiles import ProfileRepository
 
 __all__ = [
     "AlertRepository",
+    "AlertRuleRepository",
     "EvaluationRepository",
     "EventRepository",
     "KeyRepository",
