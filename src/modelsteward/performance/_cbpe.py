@@ -6,9 +6,11 @@ those fractions in each predicted column, and every metric follows from it. ROC 
 is the AUC with each row weighted ``p`` as a positive and ``1 - p`` as a negative
 (pairs of a row with itself left out) — the expected AUC, computed in O(n log n).
 
-Calibration: fit on reference labels. ``calibration="auto"`` (default) compares the
-raw scores with cross-fitted isotonic probabilities by Brier score on the reference
-and calibrates only if that helps (see :mod:`~modelsteward.performance._calibration`);
+Calibration: fit on reference labels. ``calibration="auto"`` (default) calibrates
+(isotonic) only when the raw scores are miscalibrated beyond chance on the reference
+and cross-fitted isotonic probabilities are better calibrated out of fold (see
+:mod:`~modelsteward.performance._calibration`); learned: ``calibrated_``,
+``calibration_p_value_``, ``ece_raw_``, ``ece_calibrated_``;
 ``"isotonic"`` always calibrates, ``"none"`` never. Multiclass: one-vs-rest isotonic per
 class, rows renormalised. Multiclass precision, recall and F1 are macro averages.
 
@@ -26,7 +28,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from modelsteward.errors import InputError, NotFittedError, ParameterError
-from modelsteward.performance._calibration import apply_isotonic, cross_fitted, fit_isotonic
+from modelsteward.performance._calibration import (
+    apply_isotonic,
+    cross_fitted,
+    equal_count_ece,
+    fit_isotonic,
+    miscalibration_p_value,
+)
 from modelsteward.performance._classification import batch_confusion, prf_from_confusion
 from modelsteward.performance._intervals import _z
 from modelsteward.performance._ranking import batch_auc, weighted_auc
@@ -167,14 +175,19 @@ class CBPE:
         codes = np.searchsorted(classes, y)
         onehot = np.eye(classes.size)[codes]
         cols = [1] if self.problem == "binary" else list(range(classes.size))
-        oof = raw.copy()
+        p_values, ece_raw, ece_oof = [], [], []
         for j in cols:
-            oof[:, j] = cross_fitted(raw[:, j], onehot[:, j], n_folds=self.n_folds, seed=self.seed)
-        oof = self._complete(oof)
-        self.brier_raw_ = float(np.mean(np.sum((raw - onehot) ** 2, axis=1)))
-        self.brier_calibrated_ = float(np.mean(np.sum((oof - onehot) ** 2, axis=1)))
+            oof = cross_fitted(raw[:, j], onehot[:, j], n_folds=self.n_folds, seed=self.seed)
+            p_values.append(miscalibration_p_value(onehot[:, j], raw[:, j], seed=self.seed))
+            ece_raw.append(float(equal_count_ece(onehot[:, j], raw[:, j])[0]))
+            ece_oof.append(float(equal_count_ece(onehot[:, j], oof)[0]))
+        self.calibration_p_value_ = min(p_values)
+        self.ece_raw_ = float(np.mean(ece_raw))
+        self.ece_calibrated_ = float(np.mean(ece_oof))
         self.calibrated_ = self.calibration == "isotonic" or (
-            self.calibration == "auto" and self.brier_calibrated_ < self.brier_raw_
+            self.calibration == "auto"
+            and self.calibration_p_value_ < 0.1
+            and self.ece_calibrated_ < self.ece_raw_
         )
         self.calibrators_ = {j: fit_isotonic(raw[:, j], onehot[:, j]) for j in cols}
         self.classes_ = classes
