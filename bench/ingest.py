@@ -200,6 +200,40 @@ def sdk_overhead(n: int = 200_000) -> dict[str, float]:
     }
 
 
+def stream_memory(url: str, token: str, pid: int, total: int, rows: int) -> dict[str, float]:
+    """Send ``total`` fresh predictions in Arrow bodies; sample the server's RSS as it goes."""
+    rng = np.random.default_rng(1)
+    body_pool = _arrow_bodies(rows, 4, rng)
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": "application/vnd.apache.arrow.stream",
+    }
+    samples: list[tuple[int, float]] = []
+    sent = 0
+    started = time.perf_counter()
+    with httpx.Client(base_url=url, timeout=120) as client:
+        while sent < total:
+            # fresh ids for every body: rewrite the id column of a pooled table
+            table = ipc.open_stream(pa.BufferReader(body_pool[(sent // rows) % 4])).read_all()
+            ids = pa.array([f"s{sent + i}" for i in range(rows)])
+            table = table.set_column(table.schema.get_field_index("id"), "id", ids)
+            sink = io.BytesIO()
+            with ipc.new_stream(sink, table.schema) as w:
+                w.write_table(table)
+            r = client.post(
+                "/api/v1/models/bench/predictions", content=sink.getvalue(), headers=headers
+            )
+            r.raise_for_status()
+            sent += rows
+            samples.append((sent, _rss_mb(pid)))
+    elapsed = time.perf_counter() - started
+    at = {
+        f"rss_mb_at_{int(100 * f)}pct": samples[max(0, int(len(samples) * f) - 1)][1]
+        for f in (0.1, 0.5, 1.0)
+    }
+    return {"predictions": float(sent), "predictions_per_s": sent / elapsed, **at}
+
+
 def _pg_database() -> tuple[str, Any] | None:
     base = os.environ.get("STEWARD_TEST_POSTGRES_URL")
     if not base:
@@ -228,6 +262,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--arrow-rows", type=int, default=20_000)
     ap.add_argument("--dialect", choices=["sqlite", "postgresql", "both"], default="both")
     ap.add_argument("--out", type=Path, default=None, help="also write the figures as JSON")
+    ap.add_argument(
+        "--stream",
+        type=int,
+        default=0,
+        help="also stream this many predictions (Arrow) and sample the server's memory",
+    )
     args = ap.parse_args(argv)
     rng = np.random.default_rng(0)
     results: dict[str, Any] = {"sdk_log_prediction": sdk_overhead()}
@@ -260,6 +300,10 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{dialect} {name}: {r}", file=sys.stderr)
                 rss = _rss_mb(proc.pid)
                 results[f"{dialect}_server_rss_mb"] = rss
+                if args.stream:
+                    r = stream_memory(url, token, proc.pid, args.stream, args.arrow_rows)
+                    results[f"{dialect}_stream"] = r
+                    print(f"{dialect} stream: {r}", file=sys.stderr)
             finally:
                 proc.terminate()
                 proc.wait(10)
