@@ -90,3 +90,27 @@ def test_concurrent_writer_processes_on_sqlite_lose_nothing(
     assert stats.predictions == n * procs
     assert stats.labels == procs * len(range(0, n, 500))
     store.close()
+
+
+EXITING = textwrap.dedent(
+    """
+    import sys
+    from modelsteward.sdk import Monitor
+    mon = Monitor("m", database_url=sys.argv[1], spool_dir=sys.argv[2], flush_interval=60)
+    for i in range(500):
+        mon.log_prediction({"x": i}, 1, id=f"e{i}")
+    # no flush, no close: the interpreter exits and the monitor flushes on its way out
+    """
+)
+
+
+def test_flushes_at_exit(sqlite_url: str, tmp_path: Path) -> None:
+    store = Store(sqlite_url)
+    store.upgrade()
+    store.models.create("m", "binary")
+    done = subprocess.run(
+        [sys.executable, "-c", EXITING, sqlite_url, str(tmp_path / "spool")], timeout=120
+    )
+    assert done.returncode == 0
+    assert store.models.stats("m").predictions == 500
+    store.close()
