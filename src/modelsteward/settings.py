@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -24,7 +24,13 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-__all__ = ["AlertRuleSettings", "Settings", "WebhookSettings", "load_settings"]
+__all__ = [
+    "AlertRuleSettings",
+    "EmailSettings",
+    "Settings",
+    "WebhookSettings",
+    "load_settings",
+]
 
 
 def _toml_file() -> Path:
@@ -65,6 +71,22 @@ class WebhookSettings(BaseModel):
     timeout_seconds: float = Field(default=5.0, gt=0)
 
 
+class EmailSettings(BaseModel):
+    """An e-mail channel (``[[emails]]`` in ``steward.toml``), sent over SMTP."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str
+    port: int = Field(default=25, ge=1, le=65535)
+    sender: str
+    recipients: list[str] = Field(min_length=1)
+    starttls: bool = False
+    username: str | None = None
+    password: SecretStr | None = None
+    retries: int = Field(default=3, ge=0)
+    timeout_seconds: float = Field(default=10.0, gt=0)
+
+
 class Settings(BaseSettings):
     """Everything the store, the server and the SDK can be configured with."""
 
@@ -95,6 +117,7 @@ class Settings(BaseSettings):
     """At most this many closed windows per width are caught up at a time."""
     alert_rules: list[AlertRuleSettings] = Field(default_factory=list)
     webhooks: list[WebhookSettings] = Field(default_factory=list)
+    emails: list[EmailSettings] = Field(default_factory=list)
     public_url: str | None = None
     """Base URL put in alert links (e.g. ``https://steward.example.com``)."""
 

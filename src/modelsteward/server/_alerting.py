@@ -11,17 +11,19 @@ from __future__ import annotations
 import json
 import logging
 import operator
+import smtplib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from modelsteward.settings import AlertRuleSettings, WebhookSettings
+from modelsteward.settings import AlertRuleSettings, EmailSettings, WebhookSettings
 from modelsteward.store import Alert, Model, Store
 
-__all__ = ["AlertEngine", "Notification", "WebhookChannel"]
+__all__ = ["AlertEngine", "EmailChannel", "Notification", "WebhookChannel"]
 
 log = logging.getLogger("modelsteward.server")
 
@@ -113,16 +115,75 @@ class WebhookChannel:
         return False
 
     def _bury(self, body: dict[str, Any], error: str) -> None:
-        log.error("webhook %s failed, dead-lettered: %s", self.config.url, error)
-        record = {
-            "at": datetime.now(UTC).isoformat(),
-            "url": self.config.url,
-            "error": error,
-            "body": body,
-        }
-        self._dead_letter.parent.mkdir(parents=True, exist_ok=True)
-        with self._dead_letter.open("a") as f:
-            f.write(json.dumps(record) + "\n")
+        _bury(self._dead_letter, self.config.url, body, error)
+
+
+class EmailChannel:
+    """Sends notifications as plain-text e-mail over SMTP; retries, then a dead letter.
+
+    ``smtp`` makes the connection (``smtplib.SMTP`` by default; tests pass their own
+    host and port, or a fake), ``sleep`` is injected so tests never wait.
+    """
+
+    def __init__(
+        self,
+        config: EmailSettings,
+        *,
+        dead_letter: Path,
+        backoff: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+        smtp: Callable[..., Any] | None = None,
+    ) -> None:
+        self.config = config
+        self._dead_letter = dead_letter
+        self._backoff = backoff
+        self._sleep = sleep
+        self._smtp = smtp or smtplib.SMTP
+
+    def _message(self, note: Notification) -> EmailMessage:
+        a = note.alert
+        msg = EmailMessage()
+        msg["From"] = self.config.sender
+        msg["To"] = ", ".join(self.config.recipients)
+        msg["Subject"] = f"[modelsteward {a.severity}] {a.model}: {a.metric} {note.event}"
+        lines = [a.message, ""]
+        lines += [f"{k}: {v}" for k, v in note.to_dict().items() if k != "message"]
+        msg.set_content("\n".join(lines))
+        return msg
+
+    def send(self, note: Notification) -> bool:
+        msg = self._message(note)
+        error = ""
+        for attempt in range(self.config.retries + 1):
+            try:
+                with self._smtp(
+                    self.config.host, self.config.port, timeout=self.config.timeout_seconds
+                ) as smtp:
+                    if self.config.starttls:
+                        smtp.starttls()
+                    if self.config.username and self.config.password is not None:
+                        smtp.login(self.config.username, self.config.password.get_secret_value())
+                    smtp.send_message(msg)
+                return True
+            except (OSError, smtplib.SMTPException) as exc:
+                error = f"{type(exc).__name__}: {exc}"
+            if attempt < self.config.retries:
+                self._sleep(self._backoff * 2**attempt)
+        _bury(
+            self._dead_letter,
+            f"smtp://{self.config.host}:{self.config.port}",
+            note.to_dict(),
+            error,
+        )
+        return False
+
+
+def _bury(path: Path, target: str, body: dict[str, Any], error: str) -> None:
+    log.error("notification to %s failed, dead-lettered: %s", target, error)
+    record = {"at": datetime.now(UTC).isoformat(), "url": target, "error": error, "body": body}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as f:
+        f.write(json.dumps(record) + "\n")
 
 
 class AlertEngine:
@@ -132,7 +193,7 @@ class AlertEngine:
         self,
         store: Store,
         rules: list[AlertRuleSettings],
-        channels: list[WebhookChannel],
+        channels: list[WebhookChannel | EmailChannel],
         *,
         public_url: str | None = None,
     ) -> None:

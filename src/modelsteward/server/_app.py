@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from modelsteward.server import _api_models, _api_ops, _drift, _performance
-from modelsteward.server._alerting import AlertEngine, WebhookChannel
+from modelsteward.server._alerting import AlertEngine, EmailChannel, WebhookChannel
 from modelsteward.server._errors import install_handlers
 from modelsteward.server._metrics import ServiceMetrics
 from modelsteward.server._scheduler import Scheduler
@@ -96,7 +96,10 @@ def build_scheduler(settings: Settings, store: Store) -> Scheduler:
 
     client = httpx.Client()
     dead_letter = Path(settings.home).expanduser() / "dead-letter" / "webhooks.jsonl"
-    channels = [WebhookChannel(w, client, dead_letter=dead_letter) for w in settings.webhooks]
+    channels: list[WebhookChannel | EmailChannel] = [
+        WebhookChannel(w, client, dead_letter=dead_letter) for w in settings.webhooks
+    ]
+    channels += [EmailChannel(e, dead_letter=dead_letter) for e in settings.emails]
     engine = AlertEngine(store, settings.alert_rules, channels, public_url=settings.public_url)
     return Scheduler(
         store,
