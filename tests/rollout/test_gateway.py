@@ -103,9 +103,10 @@ def test_predict_single_and_batch_are_logged_like_sdk_traffic() -> None:
         ([1, 2], "must be a JSON object"),
     ],
 )
-def test_bad_requests_are_422_naming_the_problem(body: Any, needle: str) -> None:
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_bad_requests_are_422_naming_the_problem(body: Any, needle: str, fast_path: bool) -> None:
     gw = gateway({"v1": v1})
-    with TestClient(create_gateway_app(gw, run_checks=False)) as client:
+    with TestClient(create_gateway_app(gw, run_checks=False, fast_path=fast_path)) as client:
         r = client.post("/predict/churn", json=body)
         assert r.status_code == 422, r.text
         assert needle in r.json()["detail"]
@@ -330,4 +331,28 @@ def test_metrics_histogram_and_background_checks() -> None:
     assert 'steward_gateway_request_duration_seconds_count{model="churn",arm="baseline"} 1' in text
     assert '_bucket{model="churn",arm="baseline",le="+Inf"} 1' in text
     assert 'steward_gateway_state{model="churn",what="canary_percent"} 0' in text
+    gw.close()
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_fast_path_and_fastapi_route_answer_alike(fast_path: bool) -> None:
+    gw = gateway({"v1": v1, "v2": boom}, champion="v2", previous="v1")
+    with TestClient(create_gateway_app(gw, run_checks=False, fast_path=fast_path)) as client:
+        r = client.post("/predict/churn", json={"features": {"a": 1, "b": 0}, "id": "x"})
+        assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+        body = r.json()
+        body.pop("latency_ms")
+        assert body == {
+            "model": "churn",
+            "version": "v1",
+            "arm": "baseline",
+            "link": "previous",
+            "id": "x",
+            "prediction": 1,
+            "fallback": [{"link": "champion", "reason": "RuntimeError: weights corrupted"}],
+        }
+        assert client.get("/predict/churn").status_code == 405
+        big = {"features": {"a": 1, "b": "x" * (9 * 1024 * 1024)}}
+        assert client.post("/predict/churn", json=big).status_code == 413 or not fast_path
+        assert client.post("/predict/a%20b", json={"features": {}}).status_code == 404
     gw.close()
