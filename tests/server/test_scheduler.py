@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 import sqlalchemy as sa
 
@@ -314,3 +315,35 @@ def test_rules_created_through_the_api_take_effect(store: Store, tmp_path: Path)
         assert [a.rule for a in store.alerts.list()] == ["api-errors"]
         assert client.delete("/api/v1/alert-rules/api-errors").status_code == 204
         assert client.delete("/api/v1/alert-rules/api-errors").status_code == 404
+
+
+def test_drift_and_data_quality_are_evaluated(store: Store) -> None:
+    import json as _json
+
+    import pyarrow as pa
+
+    from modelsteward.profiles import profile_table
+
+    _model(store)
+    rng = np.random.default_rng(0)
+    ref = profile_table(pa.table({"x": rng.normal(0, 1, 2000)}))
+    store.set_reference("m", ref.to_json())
+    xs = rng.normal(2, 1, 200)
+    recs = [
+        PredictionRecord(
+            id=f"d{i}",
+            timestamp=T0 + timedelta(seconds=i),
+            features={"x": None if i % 10 == 0 else float(xs[i])},
+        )
+        for i in range(200)
+    ]
+    store.ingest_predictions("m", recs)
+    Scheduler(store, ["1h"], backfill=1, clock=Clock(T0 + timedelta(hours=1))).run_once()
+    got = {
+        e.metric: e.value
+        for e in store.evaluations.series(store.models.id_of("m"))
+        if e.window_start == T0
+    }
+    assert got["feature_missing_share"] == pytest.approx(0.1)
+    assert got["dataset_drift"] == 1.0 and got["drift_share"] == 1.0
+    assert _json.loads(ref.to_json())["rows"] == 2000

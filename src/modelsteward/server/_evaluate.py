@@ -116,6 +116,23 @@ def _drift(store: Store, model: Model, start: datetime, end: datetime) -> dict[s
     }
 
 
+def _quality(store: Store, model: Model, start: datetime, end: datetime) -> dict[str, float | None]:
+    """Share of missing and of non-finite feature values, from the merged bucket profiles."""
+    from modelsteward.profiles import TableProfile
+
+    merged, _ = store.merged_profile(model.name, start, end)
+    if merged is None:
+        return {"feature_missing_share": None, "feature_nonfinite_share": None}
+    cols = TableProfile.from_json(merged).columns.values()
+    cells = sum(c.count for c in cols)
+    if not cells:
+        return {"feature_missing_share": None, "feature_nonfinite_share": None}
+    return {
+        "feature_missing_share": sum(c.nulls for c in cols) / cells,
+        "feature_nonfinite_share": sum(c.non_finite for c in cols) / cells,
+    }
+
+
 def evaluate_window(
     store: Store, model: Model, start: datetime, end: datetime
 ) -> tuple[dict[str, float | None], dict[str, Any]]:
@@ -137,5 +154,6 @@ def evaluate_window(
     if model.task != "regression":
         metrics["mistake_drift"] = _mistake_drift(w["prediction"], w["label"])
     metrics.update(_drift(store, model, start, end))
+    metrics.update(_quality(store, model, start, end))
     details = {"rows": n, "labelled": labelled, "latency_values": int(lat.size)}
     return metrics, details
