@@ -356,3 +356,36 @@ def test_fast_path_and_fastapi_route_answer_alike(fast_path: bool) -> None:
         assert client.post("/predict/churn", json=big).status_code == 413 or not fast_path
         assert client.post("/predict/a%20b", json={"features": {}}).status_code == 404
     gw.close()
+
+
+def test_hanging_champion_opens_its_breaker_and_stops_being_called(
+    release: threading.Event,
+) -> None:
+    calls = {"n": 0}
+
+    def hang(rows: Rows) -> list[int]:
+        calls["n"] += 1
+        release.wait(5)
+        return v1(rows)
+
+    events = InMemoryEventLog()
+    gw = gateway(
+        {"v1": v1, "v2": hang}, champion="v2", previous="v1", timeout_s=0.02, events=events
+    )
+    answers = [gw.predict("churn", {"a": 1, "b": 1}) for _ in range(10)]
+    assert all(a["version"] == "v1" and a["prediction"] == 1 for a in answers)
+    assert calls["n"] == 3  # three timeouts open the breaker; later calls skip the link
+    assert answers[-1]["fallback"] == [{"link": "champion", "reason": "circuit open"}]
+    opened = dict(events.events)["breaker_opened"]
+    assert opened == {"model": "churn", "version": "v2", "role": "champion"}
+    gw.close()
+
+
+def test_public_surface() -> None:
+    import modelsteward.rollout as rollout
+
+    for name in rollout.__all__:
+        assert hasattr(rollout, name), name
+    assert sorted(rollout.__all__) == rollout.__all__ or len(set(rollout.__all__)) == len(
+        rollout.__all__
+    )

@@ -89,6 +89,14 @@ class _Runtime:
             else "retired"
         )
         self._gw.metrics.breaker(self.spec.name, role, new)
+        if new != "half_open":  # opens and closes are rare: record them with the rollout's
+            try:
+                self._gw.events.append(
+                    f"breaker_{'opened' if new == 'open' else 'closed'}",
+                    {"model": self.spec.name, "version": version, "role": role},
+                )
+            except Exception:  # the event log must never break serving
+                _log.exception("could not record a breaker transition")
 
     def remember(self, request_id: str, prediction: Any) -> None:
         with self._lock:
