@@ -146,72 +146,10 @@ def _print_report(data: dict[str, Any], console: Console) -> None:
 
 
 def _html(data: dict[str, Any]) -> str:
-    """The report module's performance page; a tables-only page from its shell until then."""
-    import modelsteward.report as report
+    """The report module's performance page (the same module as ``steward drift``)."""
+    from modelsteward.report import render_performance_html
 
-    render = getattr(report, "render_performance_html", None)
-    if render is not None:
-        page: str = render(data)
-        return page
-    return _fallback_html(data)
-
-
-def _fallback_html(data: dict[str, Any]) -> str:
-    """A performance page built from the report module's shared shell (tables, no charts)."""
-    from modelsteward.report import Section, SummaryCard, badge, render_page, table_html
-
-    names = data["metrics"]
-
-    def cell(m: dict[str, Any]) -> object:
-        if m["status"] != "ok":
-            return m["status"]
-        text = f"{m['value']:.4f}"
-        if m["lower"] is not None:
-            text += f" [{m['lower']:.3f}, {m['upper']:.3f}]"
-        if m["reference"] is not None:
-            text += f" (ref {m['reference']:.4f})"
-        return badge(text, "bad") if m.get("change") and m["change"]["degraded"] else text
-
-    def table(slices: list[dict[str, Any]]) -> str:
-        rows = [
-            [
-                s["key"],
-                s["n"],
-                s["n_labelled"],
-                f"{s['coverage']:.1%}",
-                *[cell(s["metrics"][k]) for k in names],
-            ]
-            for s in slices
-        ]
-        return table_html(["slice", "n", "labelled", "coverage", *names], rows)
-
-    labels = data["labels"]
-    cards = [
-        SummaryCard(
-            "verdict",
-            "degraded" if data["degraded"] else "no degradation",
-            tone="bad" if data["degraded"] else "good",
-        ),
-        SummaryCard("predictions", str(labels["predictions"])),
-        SummaryCard("label coverage", f"{labels['coverage']:.1%}"),
-    ]
-    if "unknown_ids" in labels:
-        cards.append(
-            SummaryCard(
-                "labels for unknown ids",
-                str(labels["unknown_ids"]),
-                tone="warn" if labels["unknown_ids"] else "neutral",
-            )
-        )
-    head = [data["overall"]] + ([data["reference"]] if data["reference"] else [])
-    sections = [Section("Overall", table(head))]
-    if data["windows"]:
-        sections.append(Section("Windows", table(data["windows"])))
-    if data["segments"]:
-        sections.append(Section("Segments", table(data["segments"])))
-    return render_page(
-        "Model performance", cards, sections, subtitle=f"{data['task']} task", plotly=False
-    )
+    return render_performance_html(data, title="Model performance")
 
 
 @app.command("performance")

@@ -1,6 +1,7 @@
 """Isotonic calibration of scores, cross-fitted, and the check that decides whether to use it.
 
-Fitting uses :func:`scipy.optimize.isotonic_regression` (pool-adjacent-violators,
+The calibrator is bagged (:func:`bagged_isotonic`). Fitting uses
+:func:`scipy.optimize.isotonic_regression` (pool-adjacent-violators,
 vectorised in C) on the distinct score values with their counts as weights;
 applying is linear interpolation between the fitted knots, clipped at the ends
 (as scikit-learn's ``IsotonicRegression(out_of_bounds="clip")``).
@@ -27,6 +28,7 @@ from scipy import optimize
 __all__ = [
     "Isotonic",
     "apply_isotonic",
+    "bagged_isotonic",
     "cross_fitted",
     "equal_count_ece",
     "fit_isotonic",
@@ -49,6 +51,26 @@ def fit_isotonic(scores: FloatArray, outcome: FloatArray) -> Isotonic:
     means = np.bincount(inverse, weights=outcome) / weights
     fitted = optimize.isotonic_regression(means, weights=weights, increasing=True).x
     return ux, np.asarray(fitted, dtype=np.float64)
+
+
+def bagged_isotonic(
+    scores: FloatArray, outcome: FloatArray, *, n_bags: int = 20, seed: int = 0
+) -> Isotonic:
+    """The mean of isotonic fits on ``n_bags`` bootstrap resamples, as knots on the distinct
+    scores: still non-decreasing, with smaller steps than one fit (less variance where the
+    reference is thin, which is where shifted data lands).
+
+    >>> x, y = bagged_isotonic(np.array([0.1, 0.2, 0.3, 0.4]), np.array([0.0, 1.0, 0.0, 1.0]))
+    >>> bool(np.all(np.diff(y) >= 0)), x.tolist()
+    (True, [0.1, 0.2, 0.3, 0.4])
+    """
+    rng = np.random.default_rng(seed)
+    grid = np.unique(scores)
+    total = np.zeros(grid.size)
+    for _ in range(n_bags):
+        rows = rng.integers(0, scores.size, scores.size)
+        total += apply_isotonic(fit_isotonic(scores[rows], outcome[rows]), grid)
+    return grid, total / n_bags
 
 
 def apply_isotonic(knots: Isotonic, scores: FloatArray) -> FloatArray:

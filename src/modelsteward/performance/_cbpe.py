@@ -7,7 +7,7 @@ is the AUC with each row weighted ``p`` as a positive and ``1 - p`` as a negativ
 (pairs of a row with itself left out) — the expected AUC, computed in O(n log n).
 
 Calibration: fit on reference labels. ``calibration="auto"`` (default) calibrates
-(isotonic) only when the raw scores are miscalibrated beyond chance on the reference
+(bagged isotonic) only when the raw scores are miscalibrated beyond chance on the reference
 and cross-fitted isotonic probabilities are better calibrated out of fold (see
 :mod:`~modelsteward.performance._calibration`); learned: ``calibrated_``,
 ``calibration_p_value_``, ``ece_raw_``, ``ece_calibrated_``;
@@ -30,9 +30,9 @@ from numpy.typing import ArrayLike, NDArray
 from modelsteward.errors import InputError, NotFittedError, ParameterError
 from modelsteward.performance._calibration import (
     apply_isotonic,
+    bagged_isotonic,
     cross_fitted,
     equal_count_ece,
-    fit_isotonic,
     miscalibration_p_value,
 )
 from modelsteward.performance._classification import batch_confusion, prf_from_confusion
@@ -189,7 +189,9 @@ class CBPE:
             and self.calibration_p_value_ < 0.1
             and self.ece_calibrated_ < self.ece_raw_
         )
-        self.calibrators_ = {j: fit_isotonic(raw[:, j], onehot[:, j]) for j in cols}
+        self.calibrators_ = {
+            j: bagged_isotonic(raw[:, j], onehot[:, j], seed=self.seed) for j in cols
+        }
         self.classes_ = classes
         self.reference_metrics_ = _realised(codes, raw, self.threshold, self.problem)
         self.reference_estimate_ = self._expected(raw)
