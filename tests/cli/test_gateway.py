@@ -204,3 +204,52 @@ def test_rollout_without_a_gateway_is_a_clear_error(capsys: pytest.CaptureFixtur
     code = main(["rollout", "status", "churn", "--url", "http://127.0.0.1:9"])
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: no gateway answers at http://127.0.0.1:9")
+
+
+def test_gateway_serves_registry_versions_and_promotes_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from modelsteward.cli._gateway import build_gateway
+    from modelsteward.registry import Registry
+    from modelsteward.settings import load_settings
+    from modelsteward.store import Store
+
+    store = Store.from_settings(load_settings())
+    store.upgrade()
+    registry = Registry.from_settings(load_settings(), store)
+    registry.register("churn", "gw_test_models:predict_v1", flavor="callable")
+    registry.register("churn", "gw_test_models:predict_v2", flavor="callable")
+    registry.promote("churn", "1", reason="first")
+    store.models.create("churn", "binary")
+    store.close()
+    cfg = tmp_path / "registry.toml"
+    cfg.write_text(
+        textwrap.dedent("""
+        [models.churn]
+        registry = true
+        features = ["a", "b"]
+        champion = "champion"
+        candidate = "2"
+        default = 0
+        [models.churn.policy]
+        shadow = false
+        steps = [50, 100]
+        min_samples = 20
+        min_hold_s = 0
+    """)
+    )
+    application, release = build_gateway(cfg)
+    gw = application.state.gateway
+    with TestClient(application) as client:
+        body = client.post("/predict/churn", json={"features": {"a": 0.3, "b": 0}}).json()
+        assert body["version"] in ("1", "2")
+        rollout = gw.models["churn"].rollout
+        rollout.record_many("baseline", errors=np.zeros(3000), latency_ms=np.ones(3000))
+        rollout.record_many("candidate", errors=np.zeros(3000), latency_ms=np.ones(3000))
+        assert rollout.check().action == "promote"
+    release()
+    store = Store.from_settings(load_settings())
+    try:
+        assert Registry.from_settings(load_settings(), store).aliases("churn")["champion"] == "2"
+    finally:
+        store.close()

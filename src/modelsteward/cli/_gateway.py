@@ -1,9 +1,11 @@
 """``steward gateway --config FILE``: serve models with shadow, canary and fallback.
 
 The configuration (see :mod:`modelsteward.rollout._config`) names the models, their
-versions by import path and each rollout policy. With ``log = "store"`` (the default)
-every served prediction is written to the monitoring store like SDK traffic, and every
-rollout step, promotion, rollback and approval to the audit log.
+versions (by import path, or ``registry = true`` to serve the registry's versions and
+aliases and make promotions move its ``champion`` alias) and each rollout policy. With
+``log = "store"`` (the default) every served prediction is written to the monitoring
+store like SDK traffic, and every rollout step, promotion, rollback and approval to the
+audit log.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from modelsteward.cli._app import app
-from modelsteward.cli._db import DatabaseOption, open_store
+from modelsteward.cli._db import DatabaseOption, open_store, settings_for
 from modelsteward.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -34,16 +36,24 @@ def build_gateway(config: Path, database: str | None = None) -> tuple[FastAPI, C
 
     require("fastapi", "server", "steward gateway")
     from modelsteward.rollout import Gateway, create_gateway_app
-    from modelsteward.rollout._config import load_config
+    from modelsteward.rollout._config import load_config, uses_registry
 
-    cfg = load_config(config)
-    sink = events = store = None
+    sink = events = store = registry = None
+    if uses_registry(config):
+        from modelsteward.registry import Registry, RegistryModelProvider
+
+        store = open_store(database)
+        registry = Registry.from_settings(settings_for(database), store)
+        reg = registry
+        cfg = load_config(config, registry=lambda name: RegistryModelProvider(reg, name))
+    else:
+        cfg = load_config(config)
     if cfg.log == "store":
         from modelsteward.governance.audit import AuditLog
         from modelsteward.rollout._store_sink import StorePredictionSink
         from modelsteward.store import NotFoundError
 
-        store = open_store(database)
+        store = store or open_store(database)
         for spec in cfg.models:
             try:
                 store.models.id_of(spec.name)
@@ -60,7 +70,9 @@ def build_gateway(config: Path, database: str | None = None) -> tuple[FastAPI, C
                 store.models.create(spec.name, task)
         sink = StorePredictionSink(store)
         events = AuditLog(store).event_log(actor="rollout", prefix="rollout.")
-    gw = Gateway(cfg.models, sink=sink, events=events, shadow_queue=cfg.shadow_queue)
+    gw = Gateway(
+        cfg.models, sink=sink, events=events, shadow_queue=cfg.shadow_queue, registry=registry
+    )
     application = create_gateway_app(gw, token=cfg.token, close_on_shutdown=True)
 
     def release() -> None:

@@ -26,6 +26,7 @@ from modelsteward.rollout._metrics import GatewayMetrics
 from modelsteward.rollout._model import ModelSpec
 from modelsteward.rollout._policy import RolloutPolicy
 from modelsteward.rollout._protocols import (
+    ChampionRegistry,
     Clock,
     EventLog,
     InMemoryEventLog,
@@ -55,6 +56,7 @@ __all__ = [
     "Arm",
     "ArmData",
     "BreakerState",
+    "ChampionRegistry",
     "CheckResult",
     "CircuitBreaker",
     "Clock",

@@ -31,6 +31,11 @@ each model's rollout policy.
     [models.churn.breaker]               # CircuitBreaker fields
     cooldown_s = 30
 
+    [models.fraud]                       # versions from the model registry instead:
+    registry = true                      # champion/previous/candidate name registry
+    features = ["amount", "country"]     # versions or aliases; a promotion moves the
+    champion = "champion"                # registry's champion alias (steward gateway)
+
 >>> cfg = parse_config({"models": {"m": {"features": ["x"], "champion": "v1",
 ...     "versions": {"v1": "operator:truth"}}}})
 >>> spec = cfg.models[0]
@@ -43,7 +48,7 @@ from __future__ import annotations
 import importlib
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -51,9 +56,19 @@ from typing import Any, cast
 from modelsteward.errors import DataReadError, ParameterError
 from modelsteward.rollout._model import ModelSpec
 from modelsteward.rollout._policy import RolloutPolicy
-from modelsteward.rollout._protocols import InMemoryModelProvider, PredictFn
+from modelsteward.rollout._protocols import InMemoryModelProvider, ModelProvider, PredictFn
 
-__all__ = ["GatewayConfig", "import_callable", "load_config", "parse_config"]
+__all__ = [
+    "GatewayConfig",
+    "ProviderFactory",
+    "import_callable",
+    "load_config",
+    "parse_config",
+    "uses_registry",
+]
+
+#: Model name to the provider of its versions (the registry's, for ``registry = true``).
+ProviderFactory = Callable[[str], ModelProvider]
 
 _MODEL_KEYS = {
     "features",
@@ -68,6 +83,7 @@ _MODEL_KEYS = {
     "versions",
     "policy",
     "breaker",
+    "registry",
 }
 _GATEWAY_KEYS = {"shadow_queue", "token_env", "log"}
 
@@ -105,14 +121,18 @@ def import_callable(path: str, *, where: str = "") -> PredictFn:
     return cast(PredictFn, obj)
 
 
-def _model(name: str, table: Mapping[str, Any]) -> tuple[ModelSpec, str | None]:
+def _provider(
+    name: str, table: Mapping[str, Any], registry: ProviderFactory | None
+) -> ModelProvider:
     where = f"[models.{name}] "
-    unknown = sorted(set(table) - _MODEL_KEYS)
-    if unknown:
-        raise ParameterError(f"{where}unknown keys {unknown}; known keys: {sorted(_MODEL_KEYS)}")
-    for key in ("features", "champion", "versions"):
-        if key not in table:
-            raise ParameterError(f"{where}needs {key!r}")
+    if table.get("registry") is True:
+        if "versions" in table:
+            raise ParameterError(f"{where}give 'versions' or 'registry = true', not both")
+        if registry is None:
+            raise ParameterError(f"{where}'registry = true' needs the model registry")
+        return registry(name)
+    if "versions" not in table:
+        raise ParameterError(f"{where}needs 'versions' (or 'registry = true')")
     versions = table["versions"]
     if not isinstance(versions, Mapping) or not versions:
         raise ParameterError(f"{where}'versions' must map version names to 'module:function'")
@@ -124,6 +144,20 @@ def _model(name: str, table: Mapping[str, Any]) -> tuple[ModelSpec, str | None]:
             raise ParameterError(
                 f"{where}{role} {table[role]!r} is not one of the versions {sorted(fns)}"
             )
+    return InMemoryModelProvider(fns, {"champion": str(table["champion"])})
+
+
+def _model(
+    name: str, table: Mapping[str, Any], registry: ProviderFactory | None
+) -> tuple[ModelSpec, str | None]:
+    where = f"[models.{name}] "
+    unknown = sorted(set(table) - _MODEL_KEYS)
+    if unknown:
+        raise ParameterError(f"{where}unknown keys {unknown}; known keys: {sorted(_MODEL_KEYS)}")
+    for key in ("features", "champion"):
+        if key not in table:
+            raise ParameterError(f"{where}needs {key!r}")
+    provider = _provider(name, table, registry)
     features = table["features"]
     if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
         raise ParameterError(f"{where}'features' must be a list of feature names")
@@ -137,7 +171,7 @@ def _model(name: str, table: Mapping[str, Any]) -> tuple[ModelSpec, str | None]:
     spec = ModelSpec(
         name,
         features,
-        InMemoryModelProvider(fns, {"champion": str(table["champion"])}),
+        provider,
         str(table["champion"]),
         previous=str(table["previous"]) if "previous" in table else None,
         candidate=str(table["candidate"]) if "candidate" in table else None,
@@ -150,8 +184,11 @@ def _model(name: str, table: Mapping[str, Any]) -> tuple[ModelSpec, str | None]:
     return spec, str(task) if task is not None else None
 
 
-def parse_config(data: Mapping[str, Any]) -> GatewayConfig:
-    """Build a :class:`GatewayConfig` from parsed TOML."""
+def parse_config(
+    data: Mapping[str, Any], *, registry: ProviderFactory | None = None
+) -> GatewayConfig:
+    """Build a :class:`GatewayConfig` from parsed TOML; ``registry`` builds the provider of
+    each model marked ``registry = true``."""
     gateway = data.get("gateway", {})
     unknown = sorted(set(gateway) - _GATEWAY_KEYS)
     if unknown:
@@ -161,7 +198,7 @@ def parse_config(data: Mapping[str, Any]) -> GatewayConfig:
         raise ParameterError("the configuration needs at least one [models.NAME] table")
     specs, tasks = [], {}
     for name, table in models.items():
-        spec, task = _model(str(name), table)
+        spec, task = _model(str(name), table, registry)
         specs.append(spec)
         if task:
             tasks[spec.name] = task
@@ -178,7 +215,19 @@ def parse_config(data: Mapping[str, Any]) -> GatewayConfig:
     return GatewayConfig(specs, int(gateway.get("shadow_queue", 1024)), token, log, tasks)
 
 
-def load_config(path: str | Path) -> GatewayConfig:
+def uses_registry(path: str | Path) -> bool:
+    """Whether any model of the file at ``path`` is served from the registry."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    models = data.get("models")
+    return isinstance(models, Mapping) and any(
+        isinstance(t, Mapping) and t.get("registry") is True for t in models.values()
+    )
+
+
+def load_config(path: str | Path, *, registry: ProviderFactory | None = None) -> GatewayConfig:
     """Read and check a gateway configuration file."""
     p = Path(path)
     try:
@@ -190,6 +239,6 @@ def load_config(path: str | Path) -> GatewayConfig:
     except tomllib.TOMLDecodeError as exc:
         raise DataReadError(f"{p}: not valid TOML: {exc}") from exc
     try:
-        return parse_config(data)
+        return parse_config(data, registry=registry)
     except ParameterError as exc:
         raise ParameterError(f"{p}: {exc}") from exc

@@ -30,7 +30,13 @@ from modelsteward.rollout._fallback import FallbackChain, Served
 from modelsteward.rollout._machine import Rollout
 from modelsteward.rollout._metrics import GatewayMetrics
 from modelsteward.rollout._model import ModelSpec, build_chains
-from modelsteward.rollout._protocols import Clock, EventLog, PredictionSink, SystemClock
+from modelsteward.rollout._protocols import (
+    ChampionRegistry,
+    Clock,
+    EventLog,
+    PredictionSink,
+    SystemClock,
+)
 from modelsteward.rollout._shadow import ShadowMirror
 from modelsteward.rollout._split import Arm
 
@@ -62,6 +68,8 @@ class _Runtime:
         self.rebuild(self.rollout)
 
     def rebuild(self, rollout: Rollout) -> None:
+        if rollout.state == "promoted" and getattr(self, "chains", None) is not None:
+            self._make_durable(rollout)
         chains = build_chains(
             self.spec,
             rollout.champion,
@@ -73,9 +81,33 @@ class _Runtime:
         )
         old = getattr(self, "chains", None)
         self.chains = chains
-        self.recent.clear()
+        with self._lock:
+            self.recent.clear()
         if old is not None:
             self._gw._retired.extend(c for c in old if c is not None)
+
+    def _make_durable(self, rollout: Rollout) -> None:
+        registry, promo = self._gw.registry, rollout.last_promotion
+        if registry is None or promo is None:
+            return
+        try:
+            registry.promote(
+                self.spec.name,
+                promo["version"],
+                reason=promo["reason"] or "rollout passed",
+                actor=promo["actor"],
+                evidence=promo["evidence"],
+            )
+        except Exception as exc:  # serving goes on with the promoted version; say so
+            _log.exception("registry promotion of %s failed", self.spec.name)
+            self._gw.events.append(
+                "registry_promote_failed",
+                {
+                    "model": self.spec.name,
+                    "version": promo["version"],
+                    "error": f"{type(exc).__name__}: {exc}",
+                },
+            )
 
     def _breaker_moved(self, version: str, new: BreakerState) -> None:
         r = self.rollout
@@ -120,6 +152,9 @@ class Gateway:
         Time source for holds, windows and cooldowns.
     shadow_queue:
         Capacity of the shadow queue; copies beyond it are dropped and counted.
+    registry:
+        Told of every promotion (``promote(model, version, reason=, actor=, evidence=)``),
+        e.g. ``modelsteward.registry.Registry``; None keeps promotions in the gateway.
     """
 
     def __init__(
@@ -130,9 +165,11 @@ class Gateway:
         events: EventLog | None = None,
         clock: Clock | None = None,
         shadow_queue: int = 1024,
+        registry: ChampionRegistry | None = None,
     ) -> None:
         from modelsteward.rollout._protocols import InMemoryEventLog
 
+        self.registry = registry
         self.sink = sink
         self.events: EventLog = events if events is not None else InMemoryEventLog()
         self.clock = clock or SystemClock()

@@ -83,6 +83,8 @@ class Rollout:
         self.failed_checks = 0
         self.auto_rollbacks = 0
         self.last_check: CheckResult | None = None
+        #: The version, actor, reason and evidence of the latest promotion.
+        self.last_promotion: dict[str, Any] | None = None
         self._lock = threading.RLock()
         self._new_stage()
 
@@ -270,6 +272,12 @@ class Rollout:
         self.previous, self.champion, self.candidate = self.champion, self.candidate, None
         self.auto_rollbacks = 0
         who = None if actor == "automation" else actor
+        self.last_promotion = {
+            "version": self.champion,
+            "actor": who,
+            "reason": reason,
+            "evidence": evidence,
+        }
         self._transition("promoted", "promoted", actor=who, reason=reason, evidence=evidence)
 
     def _rollback(self, actor: str, reason: str, evidence: dict[str, Any], auto: bool) -> None:

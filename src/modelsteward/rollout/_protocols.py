@@ -5,6 +5,7 @@ imports them:
 
 - :class:`ModelProvider` turns a version or alias into a :data:`PredictFn`;
 - :class:`PredictionSink` logs every served prediction to the monitor;
+- :class:`ChampionRegistry` makes a promotion durable (moves the ``champion`` alias);
 - :class:`EventLog` records rollout steps, promotions, rollbacks and approvals
   (``modelsteward.store.audit.AuditEventLog`` implements it on the audit log);
 - :class:`Clock` gives the time in seconds, injected so that tests never sleep.
@@ -34,6 +35,7 @@ from typing import Any, Protocol, runtime_checkable
 from modelsteward.errors import ParameterError
 
 __all__ = [
+    "ChampionRegistry",
     "Clock",
     "EventLog",
     "InMemoryEventLog",
@@ -108,6 +110,22 @@ class InMemoryModelProvider:
 
     def get(self, alias_or_version: str) -> PredictFn:
         return self.versions[self.resolve(alias_or_version)]
+
+
+@runtime_checkable
+class ChampionRegistry(Protocol):
+    """Where a promotion is made durable: ``modelsteward.registry.Registry`` fits as is
+    (its ``promote`` moves the ``champion`` alias, with history and audit)."""
+
+    def promote(
+        self,
+        model: str,
+        version: str,
+        *,
+        reason: str,
+        actor: str | None = None,
+        evidence: Mapping[str, Any] | None = None,
+    ) -> object: ...
 
 
 @runtime_checkable
