@@ -153,11 +153,11 @@ def test_hanging_model_times_out_and_constant_default_serves(release: threading.
         return v1(rows)
 
     sink = InMemorySink()
-    gw = gateway({"v1": hang}, timeout_s=0.02, default=-1, sink=sink)
+    gw = gateway({"v1": hang}, timeout_s=0.1, default=-1, sink=sink)
     with TestClient(create_gateway_app(gw, run_checks=False)) as client:
         body = client.post("/predict/churn", json={"features": {"a": 1, "b": 1}}).json()
     assert body["prediction"] == -1 and body["link"] == "default" and body["version"] == "default"
-    assert body["fallback"][0]["reason"].startswith("timeout after 0.02")
+    assert body["fallback"][0]["reason"].startswith("timeout after 0.1")
     assert len(sink.records) == 1 and sink.records[0].prediction == -1
     gw.close()
 
@@ -266,6 +266,10 @@ def test_shadow_compares_outputs_latency_and_errors() -> None:
     ev = dict(events.events)["canary_step"]["evidence"]
     assert 0.9 < ev["agreement_rate"] < 1.0 and ev["mean_abs_diff"] > 0
     assert ev["guardrails"]["disagreement"]["verdict"] == "pass"
+    metrics = gw.metrics.render()
+    assert 'steward_gateway_requests_total{model="churn",arm="shadow",link="candidate"} 600' in (
+        metrics
+    )
     gw.close()
 
 
@@ -369,9 +373,7 @@ def test_hanging_champion_opens_its_breaker_and_stops_being_called(
         return v1(rows)
 
     events = InMemoryEventLog()
-    gw = gateway(
-        {"v1": v1, "v2": hang}, champion="v2", previous="v1", timeout_s=0.02, events=events
-    )
+    gw = gateway({"v1": v1, "v2": hang}, champion="v2", previous="v1", timeout_s=0.1, events=events)
     answers = [gw.predict("churn", {"a": 1, "b": 1}) for _ in range(10)]
     assert all(a["version"] == "v1" and a["prediction"] == 1 for a in answers)
     assert calls["n"] == 3  # three timeouts open the breaker; later calls skip the link

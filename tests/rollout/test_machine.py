@@ -262,3 +262,25 @@ def test_status_and_policy_validation() -> None:
         RolloutPolicy.from_dict({"guardrails": {"p99": 1}})
     p = RolloutPolicy.from_dict({"guardrails": {"error_rate": 0.05}, "high_risk": True})
     assert p.guardrails.error_rate == 0.05 and p.high_risk
+
+
+def test_costlier_candidate_fails_the_cost_guardrail_and_labels_are_optional() -> None:
+    rng = np.random.default_rng(12)
+    r, events, clock = make(max_failed_checks=1)
+    r.start("v2")
+    for _ in range(5):
+        if r.state != "canary":
+            break
+        for arm, cost in (("baseline", 0.001), ("candidate", 0.0015)):
+            n = 5000 if arm == "baseline" else 300
+            r.record_many(
+                arm,
+                errors=np.zeros(n),
+                latency_ms=rng.lognormal(2, 0.3, n),  # type: ignore[arg-type]
+                cost=rng.normal(cost, 0.0002, n),
+            )
+        clock.advance(60)
+        r.check()
+    ev = events.events[-1][1]["evidence"]
+    assert r.state == "rolled_back" and ev["guardrails"]["cost"]["verdict"] == "fail"
+    assert "accuracy" in ev["skipped"]  # no labels: the accuracy guardrail waits, never blocks

@@ -303,10 +303,13 @@ class Gateway:
         champion_error = served.link != "champion"
         champion_ms = served.primary_latency_ms or served.latency_ms
 
+        name, metrics = rt.spec.name, self.metrics
+
         def task() -> None:
             try:
                 copy = shadow.call(rows)
             except Exception:
+                metrics.observe(name, "shadow", "candidate", 0.0, error=True)
                 rt.rollout.record_shadow(
                     champion_error=champion_error,
                     champion_ms=champion_ms,
@@ -316,6 +319,7 @@ class Gateway:
                     abs_diff=None,
                 )
                 return
+            metrics.observe(name, "shadow", copy.link, copy.latency_ms / 1e3, error=False)
             dis, diff = _compare(served.predictions, copy.predictions, atol)
             rt.rollout.record_shadow(
                 champion_error=champion_error,

@@ -319,6 +319,8 @@ class Rollout:
             alpha=level * g.count / (g.count + 1),
             min_samples=self.policy.min_samples,
         )
+        # disagreement is one-sample (its share against 0): a "baseline" of zeros with a huge
+        # count has no variance to add, so the interval is the shadow's own
         n = max(self._base.n, 1) * 10**6
         agreement = compare(
             Summary(n, 0.0, 0.0),

@@ -39,7 +39,7 @@ class RolloutPolicy:
         between the guardrails, and each test is always valid, so looking after every
         batch does not inflate it.
     max_failed_checks:
-        Failed looks that roll the candidate back (3).
+        Failed looks, counted over the whole rollout, that roll the candidate back (3).
     max_auto_rollbacks:
         Automatic rollbacks in a row that stop the loop in ``needs_human`` (3).
     high_risk:
