@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn import metrics as skm
 from sklearn.calibration import calibration_curve
 
@@ -149,3 +151,23 @@ def test_weighted_auc_is_expected_auc() -> None:
     mc = np.nanmean(batch_auc(draws[keep], np.broadcast_to(s, draws[keep].shape)))
     est = weighted_auc(s, p, 1 - p, exclude_self=True)
     assert est == pytest.approx(mc, abs=0.01)
+
+
+@given(
+    st.lists(st.tuples(st.booleans(), st.integers(0, 20)), min_size=2, max_size=80),
+)
+@settings(max_examples=80, deadline=None)
+def test_auc_invariants(rows: list[tuple[bool, int]]) -> None:
+    y = np.array([r[0] for r in rows])
+    s = np.array([r[1] for r in rows], dtype=float)
+    auc, var = delong(y, s)
+    if y.all() or not y.any():
+        assert np.isnan(auc)
+        return
+    assert 0.0 <= auc <= 1.0 and var >= 0.0
+    assert auc == pytest.approx(skm.roc_auc_score(y, s))
+    assert delong(y, -s)[0] == pytest.approx(1.0 - auc)  # reversing the scores mirrors AUC
+    assert weighted_auc(s, y * 1.0, 1.0 - y) == pytest.approx(auc)
+    assert perf.average_precision(y.astype(int), s) == pytest.approx(
+        skm.average_precision_score(y, s)
+    )
