@@ -87,7 +87,7 @@ class ServerProcess:
         self.proc: object = None
         self.url = f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 20.0) -> ServerProcess:
+    def start(self, timeout: float = 60.0) -> ServerProcess:
         import subprocess
         import sys
         import time

@@ -45,7 +45,7 @@ def test_prometheus_scrapes_the_model_metrics(tmp_path: Path) -> None:
         assert httpx.post(f"{server.url}/api/v1/models/churn/predictions", json=rows).is_success
         query = f"http://127.0.0.1:{prom_port}/api/v1/query"
         value = None
-        deadline = time.monotonic() + 40
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline and value != 25.0:
             try:
                 r = httpx.get(query, params={"query": 'steward_predictions_total{model="churn"}'})

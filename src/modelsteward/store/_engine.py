@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -86,10 +88,25 @@ def retrying(fn: Callable[[], T], *, attempts: int = 8) -> T:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+
+
+def _write_lock(engine: Engine) -> threading.RLock | None:
+    """SQLite takes one writer at a time: threads of this process queue on a lock instead
+    of sleeping in SQLite's busy handler (other processes still wait there)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    lock = _WRITE_LOCKS.get(engine)
+    if lock is None:
+        lock = _WRITE_LOCKS.setdefault(engine, threading.RLock())
+    return lock
+
+
 @contextmanager
 def write_tx(engine: Engine) -> Iterator[Connection]:
     """A write transaction (``BEGIN IMMEDIATE`` on SQLite), committed on success."""
-    with engine.connect() as conn:
+    lock = _write_lock(engine)
+    with lock if lock is not None else nullcontext(), engine.connect() as conn:
         conn = conn.execution_options(steward_write=True)
         with conn.begin():
             yield conn
