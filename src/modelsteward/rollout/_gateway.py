@@ -17,19 +17,14 @@ Framework-free (the FastAPI app in :mod:`modelsteward.rollout._app` is a thin sh
 from __future__ import annotations
 
 import logging
-import math
-import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from modelsteward.rollout._breaker import BreakerState, CircuitBreaker
 from modelsteward.rollout._errors import UnknownModelError
 from modelsteward.rollout._fallback import FallbackChain, Served
-from modelsteward.rollout._machine import Rollout
 from modelsteward.rollout._metrics import GatewayMetrics
-from modelsteward.rollout._model import ModelSpec, build_chains
+from modelsteward.rollout._model import ModelSpec
 from modelsteward.rollout._protocols import (
     ChampionRegistry,
     Clock,
@@ -37,104 +32,13 @@ from modelsteward.rollout._protocols import (
     PredictionSink,
     SystemClock,
 )
+from modelsteward.rollout._runtime import ModelRuntime, compare_outputs
 from modelsteward.rollout._shadow import ShadowMirror
 from modelsteward.rollout._split import Arm
 
 __all__ = ["Gateway"]
 
 _log = logging.getLogger("modelsteward.rollout.gateway")
-_MAX_RECENT = 100_000
-
-
-class _Runtime:
-    """Serving state of one model: its rollout, chains and per-version breakers."""
-
-    def __init__(self, gw: Gateway, spec: ModelSpec) -> None:
-        self.spec = spec
-        self.breakers: dict[str, CircuitBreaker] = {}
-        self.recent: OrderedDict[str, Any] = OrderedDict()
-        self.last_check = gw.clock.now()
-        self._gw = gw
-        self._lock = threading.Lock()
-        self.rollout = Rollout(
-            spec.name,
-            spec.resolve(spec.champion),
-            policy=spec.policy,
-            events=gw.events,
-            clock=gw.clock,
-            previous=spec.resolve(spec.previous) if spec.previous else None,
-            on_change=self.rebuild,
-        )
-        self.rebuild(self.rollout)
-
-    def rebuild(self, rollout: Rollout) -> None:
-        if rollout.state == "promoted" and getattr(self, "chains", None) is not None:
-            self._make_durable(rollout)
-        chains = build_chains(
-            self.spec,
-            rollout.champion,
-            rollout.previous,
-            rollout.candidate,
-            self.breakers,
-            clock=self._gw.clock,
-            on_transition=self._breaker_moved,
-        )
-        old = getattr(self, "chains", None)
-        self.chains = chains
-        with self._lock:
-            self.recent.clear()
-        if old is not None:
-            self._gw._retired.extend(c for c in old if c is not None)
-
-    def _make_durable(self, rollout: Rollout) -> None:
-        registry, promo = self._gw.registry, rollout.last_promotion
-        if registry is None or promo is None:
-            return
-        try:
-            registry.promote(
-                self.spec.name,
-                promo["version"],
-                reason=promo["reason"] or "rollout passed",
-                actor=promo["actor"],
-                evidence=promo["evidence"],
-            )
-        except Exception as exc:  # serving goes on with the promoted version; say so
-            _log.exception("registry promotion of %s failed", self.spec.name)
-            self._gw.events.append(
-                "registry_promote_failed",
-                {
-                    "model": self.spec.name,
-                    "version": promo["version"],
-                    "error": f"{type(exc).__name__}: {exc}",
-                },
-            )
-
-    def _breaker_moved(self, version: str, new: BreakerState) -> None:
-        r = self.rollout
-        role = (
-            "champion"
-            if version == r.champion
-            else "candidate"
-            if version == r.candidate
-            else "previous"
-            if version == r.previous
-            else "retired"
-        )
-        self._gw.metrics.breaker(self.spec.name, role, new)
-        if new != "half_open":  # opens and closes are rare: record them with the rollout's
-            try:
-                self._gw.events.append(
-                    f"breaker_{'opened' if new == 'open' else 'closed'}",
-                    {"model": self.spec.name, "version": version, "role": role},
-                )
-            except Exception:  # the event log must never break serving
-                _log.exception("could not record a breaker transition")
-
-    def remember(self, request_id: str, prediction: Any) -> None:
-        with self._lock:
-            self.recent[request_id] = prediction
-            if len(self.recent) > _MAX_RECENT:
-                self.recent.popitem(last=False)
 
 
 class Gateway:
@@ -177,20 +81,20 @@ class Gateway:
         self.shadow = ShadowMirror(shadow_queue)
         self.sink_errors = 0
         self._retired: list[FallbackChain] = []
-        self.models: dict[str, _Runtime] = {}
+        self.models: dict[str, ModelRuntime] = {}
         for spec in models:
             if spec.name in self.models:
                 from modelsteward.errors import ParameterError
 
                 raise ParameterError(f"model {spec.name!r} is configured twice")
-            rt = _Runtime(self, spec)
+            rt = ModelRuntime(self, spec)
             self.models[spec.name] = rt
             if spec.candidate is not None:
                 rt.rollout.start(spec.resolve(spec.candidate), reason="configured candidate")
         self.metrics.gauges.append(self._gauges)
 
     # -- serving ---------------------------------------------------------------------
-    def runtime(self, model: str) -> _Runtime:
+    def runtime(self, model: str) -> ModelRuntime:
         rt = self.models.get(model)
         if rt is None:
             raise UnknownModelError(
@@ -200,7 +104,7 @@ class Gateway:
 
     def _route(
         self, model: str, features: Any, key: str | None, request_id: str | None
-    ) -> tuple[_Runtime, list[Mapping[str, Any]], Arm, FallbackChain, str]:
+    ) -> tuple[ModelRuntime, list[Mapping[str, Any]], Arm, FallbackChain, str]:
         rt = self.runtime(model)
         try:
             rows = rt.spec.validate(features)
@@ -241,7 +145,7 @@ class Gateway:
 
     def _finish(
         self,
-        rt: _Runtime,
+        rt: ModelRuntime,
         rows: list[Mapping[str, Any]],
         arm: Arm,
         chain: FallbackChain,
@@ -297,7 +201,7 @@ class Gateway:
         return answer
 
     def _mirror(
-        self, rt: _Runtime, rows: list[Mapping[str, Any]], served: Served, shadow: FallbackChain
+        self, rt: ModelRuntime, rows: list[Mapping[str, Any]], served: Served, shadow: FallbackChain
     ) -> None:
         atol = rt.spec.policy.agreement_atol
         champion_error = served.link != "champion"
@@ -320,7 +224,7 @@ class Gateway:
                 )
                 return
             metrics.observe(name, "shadow", copy.link, copy.latency_ms / 1e3, error=False)
-            dis, diff = _compare(served.predictions, copy.predictions, atol)
+            dis, diff = compare_outputs(served.predictions, copy.predictions, atol)
             rt.rollout.record_shadow(
                 champion_error=champion_error,
                 champion_ms=champion_ms,
@@ -406,18 +310,3 @@ class Gateway:
                     chain.close()
         for chain in self._retired:
             chain.close()
-
-
-def _compare(a: list[Any], b: list[Any], atol: float) -> tuple[float, float | None]:
-    """Share of rows where the outputs differ, and their mean absolute difference."""
-    differ = 0
-    total, numeric = 0.0, 0
-    for x, y in zip(a, b, strict=False):
-        if isinstance(x, int | float) and isinstance(y, int | float):
-            d = abs(float(x) - float(y))
-            total += d if math.isfinite(d) else 0.0
-            numeric += 1
-            differ += not d <= atol
-        else:
-            differ += x != y
-    return differ / max(len(a), 1), (total / numeric if numeric else None)
