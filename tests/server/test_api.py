@@ -195,6 +195,11 @@ def test_alerts_list_and_ack(api: Api) -> None:
     assert [a["id"] for a in r.json()] == [alert.id]
     r = api.client.post(f"/api/v1/alerts/{alert.id}/ack", json={"by": "bob"}, headers=api.read)
     assert r.json()["status"] == "acknowledged" and r.json()["acknowledged_by"] == "bob"
+    assert (
+        api.client.post(f"/api/v1/alerts/{alert.id}/resolve", headers=api.read).status_code == 403
+    )
+    r = api.client.post(f"/api/v1/alerts/{alert.id}/resolve", headers=api.admin)
+    assert r.json()["status"] == "resolved" and r.json()["resolved_at"]
     assert api.client.post("/api/v1/alerts/999999/ack", headers=api.read).status_code == 404
     assert api.client.get("/api/v1/alerts?status=bogus", headers=api.read).status_code == 422
     assert api.client.get("/api/v1/alerts?model=ghost", headers=api.read).status_code == 404

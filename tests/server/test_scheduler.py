@@ -272,6 +272,7 @@ def test_rules_created_through_the_api_take_effect(store: Store, tmp_path: Path)
         migrate_on_start=False,
         evaluation_interval_seconds=0,
         alert_rules=[AlertRuleSettings(name="toml", metric="error_rate", op=">", threshold=0.9)],
+        webhooks=[WebhookSettings(url="http://hooks.invalid/x", retries=0)],
     )
     app = create_app(settings, store=store, dev=True)
     with TestClient(app) as client:
@@ -307,6 +308,7 @@ def test_rules_created_through_the_api_take_effect(store: Store, tmp_path: Path)
             ("api-errors", "api"),
         ]
         engine = app.state.scheduler.alerts
+        engine.channels = []  # no network in tests
         sched = Scheduler(
             store, ["1h"], alerts=engine, backfill=1, clock=Clock(T0 + timedelta(hours=1))
         )

@@ -91,6 +91,9 @@ class WebhookChannel:
         self._backoff = backoff
         self._sleep = sleep
 
+    def close(self) -> None:
+        self._client.close()
+
     def send(self, note: Notification) -> bool:
         """Deliver; ``False`` (and a dead-letter line) when every attempt failed."""
         import httpx
@@ -139,6 +142,9 @@ class EmailChannel:
         self._backoff = backoff
         self._sleep = sleep
         self._smtp = smtp or smtplib.SMTP
+
+    def close(self) -> None:
+        """Nothing to release: each send opens its own SMTP connection."""
 
     def _message(self, note: Notification) -> EmailMessage:
         a = note.alert

@@ -55,6 +55,16 @@ def ack_alert(
     return _store(request).alerts.acknowledge(alert_id, by=by).to_dict()
 
 
+@router.post(
+    "/alerts/{alert_id}/resolve",
+    tags=["alerts"],
+    dependencies=[Depends(require_scope("admin"))],
+    summary="Resolve an alert by hand (the scheduler resolves it when the condition clears)",
+)
+def resolve_alert(alert_id: int, request: Request) -> dict[str, Any]:
+    return _store(request).alerts.resolve(alert_id).to_dict()
+
+
 @router.get(
     "/models/{name}/evaluations",
     tags=["models"],

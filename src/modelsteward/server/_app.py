@@ -66,6 +66,8 @@ def create_app(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        for channel in scheduler.alerts.channels if scheduler.alerts else []:
+            channel.close()
         if owns_store:
             the_store.close()
 
@@ -94,11 +96,12 @@ def build_scheduler(settings: Settings, store: Store) -> Scheduler:
     """The evaluation scheduler with the alert rules and webhooks of ``settings``."""
     import httpx
 
-    client = httpx.Client()
+    client = httpx.Client() if settings.webhooks else None
     dead_letter = Path(settings.home).expanduser() / "dead-letter" / "webhooks.jsonl"
     channels: list[WebhookChannel | EmailChannel] = [
         WebhookChannel(w, client, dead_letter=dead_letter) for w in settings.webhooks
     ]
+
     channels += [EmailChannel(e, dead_letter=dead_letter) for e in settings.emails]
     engine = AlertEngine(store, settings.alert_rules, channels, public_url=settings.public_url)
     return Scheduler(
