@@ -349,3 +349,30 @@ def test_drift_and_data_quality_are_evaluated(store: Store) -> None:
     assert got["feature_missing_share"] == pytest.approx(0.1)
     assert got["dataset_drift"] == 1.0 and got["drift_share"] == 1.0
     assert _json.loads(ref.to_json())["rows"] == 2000
+
+
+def test_each_version_gets_its_own_series(store: Store) -> None:
+    _model(store)
+    recs = [
+        PredictionRecord(
+            id=f"v{i}",
+            timestamp=T0 + timedelta(seconds=i),
+            prediction=1,
+            version="v1" if i < 30 else "v2",
+            error=i >= 30 and i < 40,
+        )
+        for i in range(50)
+    ]
+    store.ingest_predictions("m", recs)
+    Scheduler(store, ["1h"], backfill=1, clock=Clock(T0 + timedelta(hours=1))).run_once()
+    mid = store.models.id_of("m")
+    by_version = {
+        e.version: e.value
+        for e in store.evaluations.series(mid, "error_rate")
+        if e.window_start == T0
+    }
+    assert by_version == {"": pytest.approx(0.2), "v1": 0.0, "v2": pytest.approx(0.5)}
+    counts = {
+        e.version: e.value for e in store.evaluations.series(mid, "predictions", version="v2")
+    }
+    assert counts == {"v2": 20.0}

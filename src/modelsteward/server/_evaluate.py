@@ -134,10 +134,14 @@ def _quality(store: Store, model: Model, start: datetime, end: datetime) -> dict
 
 
 def evaluate_window(
-    store: Store, model: Model, start: datetime, end: datetime
+    store: Store, model: Model, start: datetime, end: datetime, *, version: str | None = None
 ) -> tuple[dict[str, float | None], dict[str, Any]]:
-    """Every figure of ``model`` in ``[start, end)`` and details worth keeping."""
-    w = store.events.window(model.id, start, end)
+    """Every figure of ``model`` in ``[start, end)`` and details worth keeping.
+
+    With ``version``, only that version's predictions count, and drift and data quality
+    (kept per model, not per version) are left out.
+    """
+    w = store.events.window(model.id, start, end, version=version)
     n = len(w["id"])
     seconds = (end - start).total_seconds()
     metrics: dict[str, float | None] = {
@@ -153,7 +157,14 @@ def evaluate_window(
     metrics.update(_performance(model.task, w["prediction"], w["score"], w["label"]))
     if model.task != "regression":
         metrics["mistake_drift"] = _mistake_drift(w["prediction"], w["label"])
-    metrics.update(_drift(store, model, start, end))
-    metrics.update(_quality(store, model, start, end))
-    details = {"rows": n, "labelled": labelled, "latency_values": int(lat.size)}
+    if version is None:
+        metrics.update(_drift(store, model, start, end))
+        metrics.update(_quality(store, model, start, end))
+    versions = sorted({v for v in w["version"] if v is not None})
+    details = {
+        "rows": n,
+        "labelled": labelled,
+        "latency_values": int(lat.size),
+        "versions": versions,
+    }
     return metrics, details

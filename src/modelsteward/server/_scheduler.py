@@ -3,7 +3,9 @@
 Windows are aligned to the Unix epoch (``[k·w, (k+1)·w)``); a window is closed once the
 clock has passed its end. Each run evaluates, per model and width, the closed windows not
 evaluated yet (at most ``backfill`` of them, newest last), stores every figure, then
-applies the alert rules. The clock is injected; tests drive :meth:`run_once` directly.
+applies the alert rules. Each version seen in a window (up to ``max_versions``) gets its
+own series too (drift and data quality stay per model). The clock is injected; tests
+drive :meth:`run_once` directly.
 """
 
 from __future__ import annotations
@@ -35,8 +37,10 @@ class Scheduler:
         alerts: AlertEngine | None = None,
         backfill: int = 3,
         retention_days: int = 0,
+        max_versions: int = 20,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
+        self.max_versions = max_versions
         self.retention_days = retention_days
         self.store = store
         self.windows = [(w, parse_window(w)) for w in windows]
@@ -80,6 +84,10 @@ class Scheduler:
     ) -> list[Notification]:
         metrics, details = evaluate_window(self.store, model, start, end)
         record = self.store.evaluations.record
+        for version in details["versions"][: self.max_versions]:
+            per_version, _ = evaluate_window(self.store, model, start, end, version=version)
+            for metric, value in per_version.items():
+                record(model.id, metric, start, end, value, version=version)
         for metric, value in metrics.items():
             if metric != _MARKER:
                 record(model.id, metric, start, end, value)
