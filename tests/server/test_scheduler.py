@@ -376,3 +376,38 @@ def test_each_version_gets_its_own_series(store: Store) -> None:
         e.version: e.value for e in store.evaluations.series(mid, "predictions", version="v2")
     }
     assert counts == {"v2": 20.0}
+
+
+def test_cbpe_estimates_a_window_without_labels(store: Store) -> None:
+    _model(store)
+    rng = np.random.default_rng(5)
+
+    def batch(start: datetime, n: int, tag: str, labelled: bool) -> None:
+        p = rng.uniform(size=n)
+        recs = [
+            PredictionRecord(
+                id=f"{tag}{i}",
+                timestamp=start + timedelta(seconds=i),
+                prediction=int(p[i] >= 0.5),
+                score=float(p[i]),
+            )
+            for i in range(n)
+        ]
+        store.ingest_predictions("m", recs)
+        if labelled:
+            y = (rng.uniform(size=n) < p).astype(int)
+            store.ingest_labels(
+                "m", [LabelRecord(id=r.id, label=int(y[i])) for i, r in enumerate(recs)]
+            )
+
+    batch(T0 - timedelta(hours=2), 3000, "ref", labelled=True)
+    batch(T0, 1000, "cur", labelled=False)
+    Scheduler(store, ["1h"], backfill=1, clock=Clock(T0 + timedelta(hours=1))).run_once()
+    got = {
+        e.metric: e.value
+        for e in store.evaluations.series(store.models.id_of("m"))
+        if e.window_start == T0 and e.version == ""
+    }
+    assert got["accuracy"] is None  # no labels yet: no data, not a pass
+    assert got["estimated_accuracy"] == pytest.approx(0.75, abs=0.05)
+    assert got["estimated_roc_auc"] == pytest.approx(0.83, abs=0.05)

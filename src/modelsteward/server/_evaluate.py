@@ -1,8 +1,10 @@
 """The figures of one closed window of one model, computed from the store.
 
 Throughput, error rate, latency percentiles, label coverage, realized performance on the
-labels that have arrived, an ADWIN detector on the stream of mistakes, and data drift
-against the reference (merged bucket profiles). ``None`` means "no data", never a pass.
+labels that have arrived, CBPE estimates (binary models; fitted on the labelled
+predictions before the window), an ADWIN detector on the stream of mistakes, data drift
+against the reference (merged bucket profiles) and data-quality shares. ``None`` means
+"no data", never a pass.
 """
 
 from __future__ import annotations
@@ -133,6 +135,33 @@ def _quality(store: Store, model: Model, start: datetime, end: datetime) -> dict
     }
 
 
+def _estimated(
+    store: Store, model: Model, start: datetime, w: dict[str, list[Any]]
+) -> dict[str, float | None]:
+    """CBPE estimates for the window, fitted on the labelled predictions before it."""
+    from modelsteward.performance import CBPE
+
+    scores = np.array([s for s in (_positive_score(x) for x in w["score"]) if s is not None])
+    if scores.size == 0:
+        return {"estimated_accuracy": None, "estimated_roc_auc": None}
+    ref = store.events.labelled_before(model.id, start)
+    pairs = [
+        (_positive_score(s), _number(y)) for s, y in zip(ref["score"], ref["label"], strict=True)
+    ]
+    ok = [(p, y) for p, y in pairs if p is not None and y is not None]
+    if len(ok) < 100 or len({y for _, y in ok}) < 2:
+        return {"estimated_accuracy": None, "estimated_roc_auc": None}
+    try:
+        est = CBPE(problem="binary", metrics=["accuracy", "roc_auc"]).fit(
+            np.array([y for _, y in ok]), np.array([p for p, _ in ok])
+        )
+        got = est.estimate(scores)
+    except StewardError as exc:
+        log.info("CBPE for %s skipped: %s", model.name, exc)
+        return {"estimated_accuracy": None, "estimated_roc_auc": None}
+    return {"estimated_accuracy": got.get("accuracy"), "estimated_roc_auc": got.get("roc_auc")}
+
+
 def evaluate_window(
     store: Store, model: Model, start: datetime, end: datetime, *, version: str | None = None
 ) -> tuple[dict[str, float | None], dict[str, Any]]:
@@ -157,6 +186,8 @@ def evaluate_window(
     metrics.update(_performance(model.task, w["prediction"], w["score"], w["label"]))
     if model.task != "regression":
         metrics["mistake_drift"] = _mistake_drift(w["prediction"], w["label"])
+    if model.task == "binary" and version is None:
+        metrics.update(_estimated(store, model, start, w))
     if version is None:
         metrics.update(_drift(store, model, start, end))
         metrics.update(_quality(store, model, start, end))

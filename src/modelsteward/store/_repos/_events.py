@@ -239,3 +239,26 @@ class EventRepository:
             "label",
         ]
         return {n: [r[i] for r in rows] for i, n in enumerate(names)}
+
+    def labelled_before(
+        self, model_id: int, before: datetime, limit: int = 20_000
+    ) -> dict[str, list[Any]]:
+        """Score and label of the newest ``limit`` labelled predictions before ``before``
+        (the reference a label-free estimator is fitted on)."""
+        stmt = (
+            sa.select(_P.c.score, _L.c.label)
+            .select_from(
+                _P.join(
+                    _L,
+                    sa.and_(
+                        _L.c.model_id == _P.c.model_id, _L.c.prediction_id == _P.c.prediction_id
+                    ),
+                )
+            )
+            .where(_P.c.model_id == model_id, _P.c.timestamp < before)
+            .order_by(_P.c.timestamp.desc())
+            .limit(limit)
+        )
+        with read_tx(self._engine) as conn:
+            rows = conn.execute(stmt).all()
+        return {"score": [r[0] for r in rows], "label": [r[1] for r in rows]}
