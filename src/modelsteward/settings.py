@@ -67,6 +67,8 @@ class WebhookSettings(BaseModel):
 
     url: str
     format: Literal["generic", "slack"] = "generic"
+    group: bool = False
+    """Send the alerts one evaluated window raised for a model as one message."""
     retries: int = Field(default=3, ge=0)
     timeout_seconds: float = Field(default=5.0, gt=0)
 

@@ -411,3 +411,25 @@ def test_cbpe_estimates_a_window_without_labels(store: Store) -> None:
     assert got["accuracy"] is None  # no labels yet: no data, not a pass
     assert got["estimated_accuracy"] == pytest.approx(0.75, abs=0.05)
     assert got["estimated_roc_auc"] == pytest.approx(0.83, abs=0.05)
+
+
+def test_grouped_webhook_gets_one_message_per_window(store: Store, tmp_path: Path) -> None:
+    _model(store)
+    received: list[dict[str, Any]] = []
+    grouped = WebhookChannel(
+        WebhookSettings(url="http://hooks.invalid/g", group=True),
+        _mock_client(received),
+        dead_letter=tmp_path / "dl.jsonl",
+    )
+    rules = [
+        AlertRuleSettings(name="errors", metric="error_rate", op=">", threshold=0.2),
+        AlertRuleSettings(name="slow", metric="latency_p99_ms", op=">", threshold=1.0),
+    ]
+    engine = AlertEngine(store, rules, [grouped])
+    _traffic(store, T0, 10, errors=5)
+    Scheduler(
+        store, ["1h"], alerts=engine, backfill=1, clock=Clock(T0 + timedelta(hours=1))
+    ).run_once()
+    assert len(received) == 1
+    assert received[0]["model"] == "m"
+    assert sorted(a["rule"] for a in received[0]["alerts"]) == ["errors", "slow"]

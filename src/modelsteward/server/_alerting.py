@@ -1,9 +1,11 @@
-"""Alert rules over evaluated windows, and webhook channels with retries and a dead letter.
+"""Alert rules over evaluated windows; webhook and e-mail channels with retries and a
+dead letter.
 
 Lifecycle: firing → acknowledged (API) → resolved (the condition cleared). One open alert
-per model and rule (dedup); ``cooldown_seconds`` keeps a resolved rule quiet for a while;
-``for_windows`` needs that many breaching windows in a row. A window without data opens
-a separate ``<rule>/no_data`` alert: no data is never a pass.
+per model and rule (dedup); a webhook with ``group = true`` gets the alerts a window
+raised for a model in one message (grouping); ``cooldown_seconds`` keeps a resolved rule
+quiet for a while; ``for_windows`` needs that many breaching windows in a row. A window
+without data opens a separate ``<rule>/no_data`` alert: no data is never a pass.
 """
 
 from __future__ import annotations
@@ -96,9 +98,28 @@ class WebhookChannel:
 
     def send(self, note: Notification) -> bool:
         """Deliver; ``False`` (and a dead-letter line) when every attempt failed."""
+        body = {"text": note.slack_text()} if self.config.format == "slack" else note.to_dict()
+        return self._post(body)
+
+    def send_group(self, notes: list[Notification]) -> bool:
+        """Deliver the notifications of one model's window as one message."""
+        if self.config.format == "slack":
+            body: dict[str, Any] = {"text": "\n".join(n.slack_text() for n in notes)}
+        else:
+            first = notes[0]
+            body = {
+                "model": first.alert.model,
+                "window": {
+                    "start": first.window_start.isoformat(),
+                    "end": first.window_end.isoformat(),
+                },
+                "alerts": [n.to_dict() for n in notes],
+            }
+        return self._post(body)
+
+    def _post(self, body: dict[str, Any]) -> bool:
         import httpx
 
-        body = {"text": note.slack_text()} if self.config.format == "slack" else note.to_dict()
         error = ""
         for attempt in range(self.config.retries + 1):
             try:
@@ -259,9 +280,12 @@ class AlertEngine:
                 )
             else:
                 notes += self._resolve(model, rule.name, start, end, now)
-        for note in notes:
-            for channel in self.channels:
-                channel.send(note)
+        for channel in self.channels:
+            if isinstance(channel, WebhookChannel) and channel.config.group and len(notes) > 1:
+                channel.send_group(notes)
+            else:
+                for note in notes:
+                    channel.send(note)
         return notes
 
     def _breaching(
