@@ -52,3 +52,24 @@ def test_serves_with_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         assert "steward_http_requests" in httpx.get(f"{server.url}/metrics").text
     finally:
         server.stop()
+
+
+def test_grafana_dashboard_and_prometheus_rules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    monkeypatch.setenv("STEWARD_HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    assert main(["grafana-dashboard", "churn"]) == 0
+    board = json.loads(capsys.readouterr().out)
+    assert board["title"] == "modelsteward: churn" and board["panels"]
+    assert main(["grafana-dashboard", "churn", "-o", "board.json"]) == 0
+    assert json.loads((tmp_path / "board.json").read_text()) == board
+    (tmp_path / "steward.toml").write_text(
+        '[[alert_rules]]\nname = "errors"\nmetric = "error_rate"\nop = ">"\nthreshold = 0.05\n'
+    )
+    capsys.readouterr()
+    assert main(["prometheus-rules"]) == 0
+    out = capsys.readouterr().out
+    assert "alert: errors" in out and "steward_window_error_rate" in out

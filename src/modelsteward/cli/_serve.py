@@ -76,3 +76,43 @@ def serve(
         access_log=False,
     )
     store.close()
+
+
+@app.command("grafana-dashboard")
+def grafana_dashboard_command(
+    model: Annotated[str, typer.Argument(help="Model name.")],
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+) -> None:
+    """Write a provisioning-ready Grafana dashboard (JSON) for MODEL's /metrics series."""
+    import json
+    from pathlib import Path
+
+    from modelsteward.server import grafana_dashboard
+
+    text = json.dumps(grafana_dashboard(model), indent=2)
+    if output is None:
+        typer.echo(text)
+    else:
+        Path(output).write_text(text + "\n")
+        print(f"dashboard written to {output}", file=sys.stderr)
+
+
+@app.command("prometheus-rules")
+def prometheus_rules_command(
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+) -> None:
+    """Write Prometheus alerting rules (YAML) for the alert rules of steward.toml."""
+    from pathlib import Path
+
+    from modelsteward.server import prometheus_rules
+
+    text = prometheus_rules(settings_for().alert_rules)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        Path(output).write_text(text)
+        print(f"rules written to {output}", file=sys.stderr)
