@@ -91,3 +91,29 @@ def test_drift_errors_are_4xx(api: Api) -> None:
     r = c.get("/api/v1/models/m/drift?start=nonsense", headers=api.read)
     assert r.status_code == 422
     assert c.get("/api/v1/models/ghost/drift", headers=api.read).status_code == 404
+
+
+def test_a_feature_of_the_wrong_kind_never_costs_the_predictions(api: Api) -> None:
+    c = api.client
+    c.post("/api/v1/models", json={"name": "m", "task": "binary"}, headers=api.admin)
+    ref = pa.table({"x": [1.0, 2.0, 3.0] * 100, "plan": ["a", "b", "c"] * 100})
+    c.put(
+        "/api/v1/models/m/reference",
+        content=_parquet(ref),
+        headers={**api.admin, "Content-Type": PARQUET},
+    )
+    rows = [
+        {
+            "id": f"r{i}",
+            "timestamp": "2026-01-01T00:10:00Z",
+            "features": {"x": "abc" if i == 3 else float(i), "plan": "a"},
+        }
+        for i in range(50)
+    ]
+    r = c.post("/api/v1/models/m/predictions", json=rows, headers=api.ingest)
+    assert r.status_code == 200 and r.json()["accepted"] == 50, r.text
+    day = datetime(2026, 1, 1, tzinfo=UTC)
+    [bucket] = api.store.profiles.buckets(
+        api.store.models.id_of("m"), day, day + timedelta(hours=1)
+    )
+    assert bucket.rows == 50 and "plan" in bucket.profile

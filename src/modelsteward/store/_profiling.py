@@ -15,7 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from modelsteward.errors import InputError, ParameterError, SchemaError, StewardError
+from modelsteward.errors import ParameterError, SchemaError, StewardError
 from modelsteward.profiles import TableProfile, profile_table
 
 __all__ = ["merge_profiles", "profile_rows"]
@@ -48,22 +48,46 @@ def profile_rows(rows: list[dict[str, Any]], reference: str | None = None) -> st
 
 
 def profile_arrow(table: pa.Table, reference: str | None = None) -> str | None:
+    """The JSON of the batch's TableProfile, binned like ``reference`` when there is one.
+
+    A column that cannot be profiled (text in a numeric feature, say) is left out of the
+    profile and logged; it never costs the batch its predictions.
+    """
     if table.num_rows == 0 or table.num_columns == 0:
         return None
     ref = TableProfile.from_json(reference) if reference else None
     try:
-        if ref is not None:
-            profile = profile_table(table, reference=ref)
-        else:
-            profile = profile_table(table, bins=0)
-    except (pa.ArrowException, ValueError, TypeError) as exc:
-        if isinstance(exc, StewardError):
-            raise
-        raise InputError(f"The features of the batch cannot be profiled: {exc}") from exc
-    return str(profile.to_json())
+        return str(_profile(table, ref).to_json())
+    except (StewardError, pa.ArrowException, ValueError, TypeError) as exc:
+        log.warning("feature profile: profiling column by column after: %s", exc)
+    columns = []
+    for name in dict.fromkeys(table.column_names):
+        try:
+            columns.append(_profile(table.select([name]), ref).columns[name])
+        except (StewardError, pa.ArrowException, ValueError, TypeError, KeyError) as exc:
+            log.warning("feature %r left out of the profile: %s", name, exc)
+    if not columns:
+        return None
+    return str(TableProfile(columns, rows=table.num_rows).to_json())
+
+
+def _profile(table: pa.Table, ref: TableProfile | None) -> TableProfile:
+    if ref is not None:
+        return profile_table(table, reference=ref)
+    return profile_table(table, bins=0)
 
 
 def merge_profiles(a: str, b: str) -> str:
+    """Merge ``b`` into ``a``; should that fail outright, ``a`` is kept (and logged), so a
+    profile problem never costs a batch its predictions."""
+    try:
+        return _merge(a, b)
+    except (StewardError, ValueError, TypeError, KeyError):
+        log.exception("feature profile of a batch could not be merged; bucket kept as it was")
+        return a
+
+
+def _merge(a: str, b: str) -> str:
     """Merge two serialised profiles, column by column.
 
     A column whose histograms cannot merge (the reference changed its edges) keeps its
