@@ -193,3 +193,21 @@ def test_caller_overhead_is_small(tmp_path: Path) -> None:
         samples.append((time.perf_counter_ns() - t0) / 500)
     mon.close()
     assert statistics.median(samples) < 50_000  # ns; bench/ingest.py measures it properly
+
+
+def test_a_batch_refused_without_row_numbers_is_bisected(tmp_path: Path) -> None:
+    from modelsteward.sdk import RejectedError
+
+    class Picky(_Flaky):
+        def send(self, kind: str, rows: list[dict[str, Any]]) -> None:
+            if any(r["id"] == "bad" for r in rows):
+                raise RejectedError("422: a value cannot be stored", None)
+            super().send(kind, rows)
+
+    t = Picky(0)
+    mon = Monitor("m", transport=t, spool_dir=tmp_path, flush_interval=0.01, batch_size=64)
+    for i in range(50):
+        mon.log_prediction({"x": i}, 1, id="bad" if i == 17 else f"ok{i}")
+    assert mon.flush(timeout=10)
+    mon.close()
+    assert len(t.sink) == 49 and mon.stats["rejected"] == 1

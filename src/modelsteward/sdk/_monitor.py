@@ -326,16 +326,25 @@ class Monitor:
         self._degraded_until = time.monotonic() + self.max_backoff
 
     def _send_valid(self, kind: str, rows: list[dict[str, Any]]) -> None:
-        """Send; rows the receiver rejects are dropped (logged), the rest sent again."""
+        """Send; rows the receiver rejects are dropped (logged), the rest sent again.
+
+        When the receiver refuses the batch without naming rows, it is halved until the
+        bad rows are found, so one bad row never costs the others.
+        """
         try:
             self._transport.send(kind, rows)
             self.stats["sent"] += len(rows)
         except RejectedError as exc:
+            if exc.rows is None and len(rows) > 1:
+                half = len(rows) // 2
+                self._send_valid(kind, rows[:half])
+                self._send_valid(kind, rows[half:])
+                return
             bad = set(exc.rows or range(len(rows)))
             self.stats["rejected"] += len(bad)
             log.error("modelsteward: %d invalid row(s) dropped: %s", len(bad), exc)
             rest = [r for i, r in enumerate(rows) if i not in bad]
-            if rest and exc.rows:
+            if rest:
                 self._send_valid(kind, rest)
 
     def _resend_spool(self) -> None:
