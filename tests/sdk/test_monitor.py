@@ -211,3 +211,15 @@ def test_a_batch_refused_without_row_numbers_is_bisected(tmp_path: Path) -> None
     assert mon.flush(timeout=10)
     mon.close()
     assert len(t.sink) == 49 and mon.stats["rejected"] == 1
+
+
+def test_local_store_refusals_cost_only_the_bad_row(model: Store, tmp_path: Path) -> None:
+    mon = Monitor("m", store=model, spool_dir=tmp_path, flush_interval=0.01)
+    for i in range(20):
+        mon.log_prediction({"x": i}, "a\x00b" if i == 5 else i, id=f"r{i}", segment="s")
+    mon.log_prediction({"x": 1}, 1, id="neg", latency_ms=-1.0)
+    assert mon.flush(timeout=20)
+    mon.close()
+    stored = model.models.stats("m").predictions
+    # SQLite keeps NUL characters; PostgreSQL refuses them and only that row is dropped
+    assert stored in (20, 19) and mon.stats["rejected"] == 21 - stored

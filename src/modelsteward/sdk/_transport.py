@@ -153,6 +153,7 @@ class LocalTransport:
     def send(self, kind: str, rows: list[dict[str, Any]]) -> None:
         from sqlalchemy.exc import SQLAlchemyError
 
+        from modelsteward.errors import InputError
         from modelsteward.store import BatchError, NotFoundError
 
         rows = json.loads(dumps(_json_safe(rows)))  # numpy values and the like, as JSON has them
@@ -165,6 +166,8 @@ class LocalTransport:
         except BatchError as exc:
             bad = sorted({e["row"] for e in exc.errors if isinstance(e.get("row"), int)})
             raise RejectedError(str(exc), bad or None) from exc
+        except InputError as exc:  # a value the database refuses: the batch is bisected
+            raise RejectedError(str(exc), None) from exc
         except (NotFoundError, SQLAlchemyError, OSError) as exc:
             raise RetryableError(f"{type(exc).__name__}: {exc}") from exc
 
