@@ -47,9 +47,7 @@ def _body(value: object) -> bytes:
     return json.dumps(value, allow_nan=True).encode()
 
 
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 @given(batch=st.lists(rows, max_size=5) | json_values)
 def test_ingest_never_500(client: TestClient, batch: object) -> None:
     headers = {"Content-Type": "application/json"}
@@ -58,9 +56,7 @@ def test_ingest_never_500(client: TestClient, batch: object) -> None:
         assert r.status_code < 500, r.text
 
 
-@settings(
-    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
 @given(body=st.binary(max_size=200), ctype=st.sampled_from([
     "application/json", "application/vnd.apache.arrow.stream", "application/vnd.apache.parquet",
     "text/csv", "application/octet-stream", "",
@@ -77,9 +73,7 @@ def test_raw_bodies_never_500(client: TestClient, body: bytes, ctype: str) -> No
         assert r.status_code < 500, (path, r.text)
 
 
-@settings(
-    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     name=st.text(max_size=20),
     value=st.text(max_size=30),
