@@ -15,6 +15,14 @@ Messages say what was wrong, where (file, column, row) and what to do.
      ├── NotFittedError             an estimator used before ``fit``
      └── MissingExtraError          an optional dependency is not installed
 
+Packages that own a failure add subclasses next to their code, each under one of the
+classes above: ``modelsteward.store`` (NotFoundError → 404, ConflictError → 409,
+AuthError → 401, ForbiddenError → 403, BatchError(InputError) → 422, AuditChainError),
+``modelsteward.server`` (PayloadTooLargeError → 413, UnsupportedMediaTypeError → 415),
+``modelsteward.registry`` (ArtifactError, UntrustedArtifactError, SchemaMismatchError),
+``modelsteward.retrain`` (RetrainError, TrainingFailed, TrainingDataError) and
+``modelsteward.rollout`` (FeatureError → 422, RolloutStateError, NoLinkServedError).
+
 >>> from modelsteward.errors import ParameterError, StewardError
 >>> issubclass(ParameterError, StewardError) and issubclass(ParameterError, ValueError)
 True
