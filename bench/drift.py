@@ -195,7 +195,14 @@ def score(rec: dict[str, Any], truth: set[str], n_cols: int, nodrift: bool) -> N
 
 
 # ------------------------------------------------------------------------- a size
-def bench_size(size: str, tools: list[str], timeout: float, html: bool) -> dict[str, Any]:
+def _timeout(tool: str, timeout: float) -> float:
+    """Ours runs in seconds: a run of ours taking 3 minutes is a hang, not a figure."""
+    return min(timeout, 180.0) if tool.startswith("steward") else timeout
+
+
+def bench_size(
+    size: str, tools: list[str], timeout: float, html: bool, retries: int = 2
+) -> dict[str, Any]:
     paths = datagen.generate(size)
     truth_doc = datagen.load_truth(size)
     truth = set(truth_doc["drifted"])  # type: ignore[arg-type]
@@ -218,7 +225,16 @@ def bench_size(size: str, tools: list[str], timeout: float, html: bool) -> dict[
     for tool in tools:
         entry: dict[str, Any] = {}
         for pair, cur in (("drift", paths["current"]), ("nodrift", paths["nodrift"])):
-            rec = run_tool(tool, paths["reference"], cur, timeout)
+            rec = run_tool(tool, paths["reference"], cur, _timeout(tool, timeout))
+            failures: list[Any] = []
+            # A crash or hang of ours is recorded (and reported), then retried so that the
+            # figures of a working run are there too.
+            while "error" in rec and tool.startswith("steward") and len(failures) < retries:
+                failures.append({k: rec.get(k) for k in ("error", "returncode", "timed_out")})
+                _progress(size, tool, pair, rec)
+                rec = run_tool(tool, paths["reference"], cur, _timeout(tool, timeout))
+            if failures:
+                rec["failed_attempts"] = failures
             score(rec, truth, n_cols, nodrift=(pair == "nodrift"))
             entry[pair] = rec
             _progress(size, tool, pair, rec)
@@ -236,8 +252,14 @@ def bench_size(size: str, tools: list[str], timeout: float, html: bool) -> dict[
             "-o",
             str(report),
         ]
-        m = run(cmd, timeout=timeout)
+        m = run(cmd, timeout=_timeout("steward-cli", timeout))
+        html_failures = []
+        while not m.ok and len(html_failures) < retries:
+            html_failures.append({"returncode": m.returncode, "timed_out": m.timed_out})
+            report.unlink(missing_ok=True)
+            m = run(cmd, timeout=_timeout("steward-cli", timeout))
         out["html"] = {
+            "failed_attempts": html_failures,
             "command": " ".join(_display(c) for c in cmd),
             "wall_seconds": round(m.wall_seconds, 3),
             "peak_rss_mb": round(m.peak_rss_mb, 1),
@@ -308,6 +330,17 @@ def _pr(rec: dict[str, Any], kinds: dict[str, str]) -> str:
     return text + (f" ({'; '.join(notes)})" if notes else "")
 
 
+def _failure(rec: dict[str, Any]) -> str:
+    if rec.get("timed_out"):
+        return "HUNG (killed at the timeout)"
+    code = rec.get("returncode")
+    if code == -11:
+        return "CRASHED (segfault)"
+    if isinstance(code, int) and code < 0:
+        return f"ended by signal {-code} (hung, killed)"
+    return f"FAILED (exit {code})"
+
+
 def markdown(results: dict[str, Any]) -> str:
     lines: list[str] = []
     for out in results["sizes"].values():
@@ -324,23 +357,34 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append("|---|---|---:|---:|---|---:|")
         for tool, entry in out["tools"].items():
             d, n = entry["drift"], entry["nodrift"]
-            secs = "failed" if "error" in d else f"{d['seconds']:.2f}"
+            secs = _failure(d) if "error" in d else f"{d['seconds']:.2f}"
             false = (
-                "failed"
+                _failure(n)
                 if "error" in n
                 else f"{n['false_columns']} of {n_cols}"
                 + (f" ({', '.join(n['false_names'])})" if 0 < n["false_columns"] <= 4 else "")
             )
+            label = LABELS[tool]
+            crashes = [f for p in (d, n) for f in p.get("failed_attempts", [])]
+            if crashes:
+                label += " — " + "; ".join(_failure(f) for f in crashes) + ", then re-run"
             lines.append(
-                f"| {LABELS[tool]} | {TIMED[tool]} | {secs} | {fmt_mb(d['peak_rss_mb'])} | "
+                f"| {label} | {TIMED[tool]} | {secs} | {fmt_mb(d['peak_rss_mb'])} | "
                 f"{_pr(d, out['drift_kinds'])} | {false} |"
             )
         if "html" in out:
             h = out["html"]
+            tries = [_failure(f) for f in h.get("failed_attempts", [])]
+            label = "modelsteward, `steward drift --format html -o report.html`"
+            if tries:
+                label += " — " + "; ".join(tries) + ", then re-run"
+            ok = h["returncode"] == 0
+            secs = f"{h['wall_seconds']:.2f}" if ok else _failure(h)
             lines.append(
-                f"| modelsteward, `steward drift --format html -o report.html` | "
-                f"start-up + read + compute + render | {h['wall_seconds']:.2f} | "
-                f"{fmt_mb(h['peak_rss_mb'])} | (same decisions; report {h['report_mb']} MB) | |"
+                f"| {label} | start-up + read + compute + render | {secs} | "
+                f"{fmt_mb(h['peak_rss_mb'])} | "
+                + (f"(same decisions; report {h['report_mb']} MB)" if ok else "no report")
+                + " | |"
             )
         lines.append("")
         for ours, rs in out.get("ratios", {}).items():
@@ -377,6 +421,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-html", action="store_true", help="skip the 1M HTML report run")
     ap.add_argument("--no-setup", action="store_true", help="do not create the peers' venv")
     ap.add_argument("--out", default=str(RESULTS / "drift.json"))
+    ap.add_argument("--retries", type=int, default=2, help="re-runs of ours after a crash or hang")
+    ap.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the other tools' earlier figures for these sizes (re-run a subset)",
+    )
     args = ap.parse_args(argv)
 
     sizes = datagen.parse_sizes(args.sizes)
@@ -405,8 +455,25 @@ def main(argv: list[str] | None = None) -> int:
         "with the data already in memory. peak memory = the process's own peak RSS."
     )
     for size in sizes:
-        res = bench_size(size, tools, args.timeout, html=(size == "1m" and not args.no_html))
+        res = bench_size(
+            size,
+            tools,
+            args.timeout,
+            html=(size == "1m" and not args.no_html),
+            retries=args.retries,
+        )
         res["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        old = results["sizes"].get(size)
+        if args.merge and old:
+            # Replace only the tools run now; the others keep their earlier figures.
+            old["tools"].update(res["tools"])
+            if "html" in res:
+                old["html"] = res["html"]
+            old.setdefault("reruns", []).append(
+                {"tools": tools, "load_before": res["load_before"], "started": res["started"]}
+            )
+            old["ratios"] = ratios(old)
+            res = old
         results["sizes"][size] = res
         # Keep the sizes in the canonical order.
         results["sizes"] = {k: results["sizes"][k] for k in datagen.SIZES if k in results["sizes"]}
