@@ -48,16 +48,17 @@ class TableSource:
         self,
         name: str,
         table: pa.Table | None = None,
-        parquet: pq.ParquetFile | None = None,
+        parquet: Path | None = None,
         coerced: dict[str, str] | None = None,
     ) -> None:
         if (table is None) == (parquet is None):
             raise ValueError("give exactly one of table= or parquet=")
         self.name = name
         self._table = table
-        self._parquet = parquet
+        self._parquet_path = parquet
+        self._parquet = pq.ParquetFile(parquet) if parquet is not None else None
         self.coerced: dict[str, str] = coerced or {}
-        self.schema: pa.Schema = table.schema if table is not None else parquet.schema_arrow  # type: ignore[union-attr]
+        self.schema: pa.Schema = table.schema if table is not None else self._parquet.schema_arrow  # type: ignore[union-attr]
 
     @property
     def num_rows(self) -> int:
@@ -76,7 +77,11 @@ class TableSource:
             return self._table.column(name)
         assert self._parquet is not None
         try:
-            return self._parquet.read(columns=[name]).column(0)
+            # A ParquetFile is not safe to read from several threads at once (seen: a
+            # hang inside ParquetFile.read), and the drift engine reads columns on a
+            # thread pool, so each read opens the file afresh (it re-reads the footer).
+            reader = pq.ParquetFile(self._parquet_path)
+            return reader.read(columns=[name]).column(0)
         except (OSError, pa.ArrowException) as exc:
             raise DataReadError(f"{self.name}: cannot read column {name!r}: {exc}") from exc
 
@@ -154,7 +159,7 @@ def _open_path(path: Path, label: str) -> TableSource:
         raise DataReadError(f"{label}: the file is empty")
     if kind == "parquet":
         try:
-            return TableSource(label, parquet=pq.ParquetFile(path))
+            return TableSource(label, parquet=path)
         except (OSError, pa.ArrowException) as exc:
             raise DataReadError(
                 f"{label}: not a readable Parquet file (truncated or corrupt?): {exc}"
