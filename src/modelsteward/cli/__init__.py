@@ -38,14 +38,23 @@ def run() -> None:
 
 def _register_commands() -> None:
     """Import the command modules; each registers itself on :data:`app`."""
-    # One import per command module, kept here so `import modelsteward.cli` stays cheap.
-    from modelsteward.cli import _detect  # noqa: F401
-    from modelsteward.cli import _drift, _profile, _version  # noqa: F401
-    from modelsteward.cli import _performance  # noqa: F401
-    from modelsteward.cli import _db, _keys, _models, _serve  # noqa: F401
-    from modelsteward.cli import _audit, _registry  # noqa: F401
-    from modelsteward.cli import _retrain  # noqa: F401
-    from modelsteward.cli import _gateway, _rollout  # noqa: F401
+    # Imported here, not at module level, so `import modelsteward.cli` stays cheap.
+    from modelsteward.cli import (  # noqa: F401
+        _audit,
+        _db,
+        _detect,
+        _drift,
+        _gateway,
+        _keys,
+        _models,
+        _performance,
+        _profile,
+        _registry,
+        _retrain,
+        _rollout,
+        _serve,
+        _version,
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover
