@@ -85,9 +85,10 @@ def jensenshannon(reference_counts: ArrayLike, current_counts: ArrayLike) -> Tes
 def hellinger(reference_counts: ArrayLike, current_counts: ArrayLike) -> TestResult:
     """Hellinger distance ``sqrt(1 - sum(sqrt(p * q)))`` between the proportions, in [0, 1].
 
-    The textbook form without the ``1/sqrt(2)`` factor on the Euclidean
-    formulation (they are equal); the inner value is clipped at 0 against
-    rounding. ``p_value`` is ``None``.
+    Computed in the equal Euclidean form ``sqrt(0.5 * sum((sqrt(p) - sqrt(q))**2))``,
+    which is exactly 0 on identical proportions (``1 - sum(sqrt(p*q))`` leaves a
+    rounding residue of about 1e-16 that the square root turns into 1e-8).
+    ``p_value`` is ``None``.
 
     >>> round(hellinger([50, 30, 20], [30, 30, 40]).statistic, 4)
     0.1728
@@ -95,8 +96,8 @@ def hellinger(reference_counts: ArrayLike, current_counts: ArrayLike) -> TestRes
     1.0
     """
     p, q = _proportions(reference_counts, current_counts, "hellinger")
-    overlap = float(np.sum(np.sqrt(p * q)))
-    return TestResult(min(math.sqrt(max(1.0 - overlap, 0.0)), 1.0), None)
+    gaps = np.sqrt(p) - np.sqrt(q)
+    return TestResult(min(math.sqrt(0.5 * float(np.einsum("i,i->", gaps, gaps))), 1.0), None)
 
 
 def total_variation(reference_counts: ArrayLike, current_counts: ArrayLike) -> TestResult:

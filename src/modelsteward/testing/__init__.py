@@ -1,7 +1,12 @@
 """Conformance suites that check every implementation of a kind the same way.
 
-Detectors (:mod:`modelsteward.detectors`) are covered by the checks below; run them
+Detectors (:mod:`modelsteward.detectors`) and drift methods
+(:data:`modelsteward.datadrift.METHODS`) are covered by the checks below; run each suite
 from one parametrised test:
+
+>>> from modelsteward.testing import all_methods, check_method
+>>> for method in all_methods():
+...     check_method(method)
 
 >>> from modelsteward.testing import DETECTOR_CHECKS, all_detectors, check_detector
 >>> names = [type(d).__name__ for d in all_detectors()]
@@ -26,14 +31,18 @@ from modelsteward.testing._detectors import (
     check_serialisation_round_trip,
     check_update_many_equals_update_loop,
 )
+from modelsteward.testing._statistics import STATISTIC_CHECKS, all_methods, check_method
 
 __all__ = [
     "DETECTOR_CHECKS",
+    "STATISTIC_CHECKS",
     "all_detectors",
+    "all_methods",
     "check_clone",
     "check_detector",
     "check_detects_clear_shift",
     "check_deterministic",
+    "check_method",
     "check_no_detection_on_constant_data",
     "check_rejects_bad_input",
     "check_repr",
