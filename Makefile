@@ -29,11 +29,15 @@ test: lint
 
 # Until the closed-loop demo lands: a drifted sensor table, compared and reported.
 demo: $(STAMP)
+	STEWARD_HOME=$${STEWARD_HOME:-$(abspath $(DEMO_DIR))/home} $(BIN)/steward demo \
+		$(if $(filter 0,$(NO_SERVE)),,--no-serve)
+	@echo "Inspect: STEWARD_HOME=$(abspath $(DEMO_DIR))/home $(BIN)/steward audit verify"
+	@echo "Serve it: STEWARD_HOME=$(abspath $(DEMO_DIR))/home $(BIN)/steward serve --dev" \
+		"(or make demo NO_SERVE=0)"
 	$(BIN)/python examples/maintenance_data.py $(DEMO_DIR)
-	$(BIN)/steward drift $(DEMO_DIR)/reference.parquet $(DEMO_DIR)/current.parquet
 	$(BIN)/steward drift $(DEMO_DIR)/reference.parquet $(DEMO_DIR)/current.parquet \
 		--format html -o $(DEMO_DIR)/drift-report.html --quiet
-	@echo "HTML report: $$(realpath $(DEMO_DIR)/drift-report.html)"
+	@echo "HTML drift report: $$(realpath $(DEMO_DIR)/drift-report.html)"
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all

@@ -42,6 +42,7 @@ def _register_commands() -> None:
     from modelsteward.cli import (  # noqa: F401
         _audit,
         _db,
+        _demo,
         _detect,
         _drift,
         _gateway,
