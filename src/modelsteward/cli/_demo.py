@@ -45,9 +45,11 @@ def _describe(event: str, d: dict[str, Any]) -> str:
     if event == "rolled_back":
         return f"v{d.get('version')}: {d.get('reason')} {d.get('failed_guardrails')}"
     if event == "fallback":
+        to = d.get("fallback_to")
         return (
-            f"v{d.get('failing_version')} failing: {d.get('served_by_fallback')} predictions "
-            f"served by {d.get('fallback_to')}, breaker opened {d.get('breaker_opens')}x"
+            f"champion v{d.get('failing_version')} raising: {d.get('served_by_fallback')} "
+            f"predictions served by {'the default' if to == 'default' else f'v{to}'}, "
+            f"breaker opened {d.get('breaker_opens')}x, now {d.get('breaker_state')}"
         )
     return json.dumps(d, default=str)
 

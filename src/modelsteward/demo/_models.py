@@ -96,6 +96,21 @@ def table_fn(model: Any) -> Callable[[pa.Table], np.ndarray]:
     return predict
 
 
+_local = threading.local()
+
+
+def _one_thread() -> None:
+    """One OpenMP thread for the trees in this (gateway worker) thread: the per-thread
+    setting is inherited by nothing, so each worker sets it once; tiny batches on a
+    busy machine are much faster without a team of spinning threads."""
+    if getattr(_local, "limited", False):
+        return
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="openmp")
+    _local.limited = True
+
+
 def serving_fn(
     model: Any, version: str, faults: Faults
 ) -> Callable[[Sequence[Mapping[str, Any]]], list[Any]]:
@@ -114,6 +129,7 @@ def serving_fn(
         return codes.get(str(value), -1.0) if column == "machine_type" else float(value)
 
     def predict(rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+        _one_thread()
         faults.check(version)
         x = np.array([[encode(r, c) for c in order] for r in rows], dtype=float)
         return [int(v) for v in gbm.predict(x)]

@@ -9,6 +9,7 @@ labels arrive one day late. Everything lands in the store, registry and audit lo
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import threading
 import time
@@ -38,7 +39,7 @@ class DemoConfig:
     days: int = 14
     rows: int = 2000
     seed: int = 0
-    requests_per_day: int = 500
+    requests_per_day: int = 1500
     model: str = "fleet"
     bad_candidate_day: int = 8
 
@@ -295,7 +296,7 @@ class Story:
         cfg = self.config
         day = self.fleet.day(d, rows=cfg.rows)
         rows = day.features.select(FEATURES).to_pylist()
-        batch = max(1, int(np.ceil(cfg.rows / cfg.requests_per_day)))
+        requests_per_hour = max(1, min(len(rows), cfg.requests_per_day) // HOURS)
         ids: list[str] = []
         preds: list[int] = []
         versions: list[str] = []
@@ -309,8 +310,9 @@ class Story:
             if d == self.failure_day and hour == 15:
                 self.faults.set(self._failing, 0.0)
             chunk = rows[hour * per_hour : (hour + 1) * per_hour]
-            for start in range(0, len(chunk), batch):
-                answer = self.gateway.predict(cfg.model, chunk[start : start + batch])
+            bounds = np.linspace(0, len(chunk), min(len(chunk), requests_per_hour) + 1)
+            for lo, hi in itertools.pairwise(bounds.astype(int)):
+                answer = self.gateway.predict(cfg.model, chunk[lo:hi])
                 ids.extend(answer["ids"])
                 preds.extend(answer["predictions"])
                 versions.extend([answer["version"]] * len(answer["ids"]))
