@@ -435,7 +435,11 @@ class Story:
                 reason=f"retrained after {job['kind']} drift",
             )
 
-    def _retrain(self, days: list[int], *, reason: str, fault: float = 0.0) -> str | None:
+    def _retrain(
+        self, days: list[int], *, reason: str, fault: float = 0.0, repackage: bool = False
+    ) -> str | None:
+        """Train on ``days`` (or, with ``repackage``, re-ship the champion's model), gate
+        the candidate against the champion on held-out rows, register it."""
         from modelsteward.retrain import GateConfig, evaluate_candidate
 
         table = pa.concat_tables([self.labeled[x] for x in days])
@@ -445,16 +449,19 @@ class Story:
         holdout = table.take(np.sort(order[:n_hold]))
         train_table = table.take(np.sort(order[n_hold:]))
         t0 = time.perf_counter()
-        model = train(train_table, {"seed": self.config.seed + self.day})
-        self._emit(
-            "retrain",
-            reason=reason,
-            training_days=days,
-            training_rows=train_table.num_rows,
-            holdout_rows=holdout.num_rows,
-            seconds=round(time.perf_counter() - t0, 2),
-        )
         champion = self._champion()
+        if repackage:
+            model = self.models[champion]
+        else:
+            model = train(train_table, {"seed": self.config.seed + self.day})
+            self._emit(
+                "retrain",
+                reason=reason,
+                training_days=days,
+                training_rows=train_table.num_rows,
+                holdout_rows=holdout.num_rows,
+                seconds=round(time.perf_counter() - t0, 2),
+            )
         gate = evaluate_candidate(
             table_fn(model),
             table_fn(self.models[champion]),
@@ -478,7 +485,7 @@ class Story:
             train_table,
             parent=champion,
             evidence=gate.evidence,
-            description=f"retrained on days {days} ({reason})",
+            description=reason if repackage else f"retrained on days {days} ({reason})",
         )
         self._emit(
             "gate_passed",
@@ -495,8 +502,9 @@ class Story:
         return version
 
     def _bad_candidate(self, d: int) -> None:
-        """A scheduled refresh shipped as a hotfix straight to canary, with a broken
-        serving dependency: it passes the offline gate but raises on ~40 % of calls."""
+        """The champion re-packaged on a new serving image and shipped as a hotfix straight
+        to canary: the same trees pass the offline gate, but the image raises on ~40 % of
+        calls, so only the live guardrails can catch it."""
         rt = self._runtime()
         if rt.rollout.state in ("shadow", "canary"):
             return
@@ -504,7 +512,11 @@ class Story:
         if len(days) < 2:
             return
         version = self._retrain(
-            days, reason="scheduled refresh (injected: raises on 40 % of calls)", fault=0.4
+            days,
+            reason="champion re-packaged on a new serving image "
+            "(injected: raises on 40 % of calls)",
+            fault=0.4,
+            repackage=True,
         )
         if version is None:
             return
