@@ -469,7 +469,10 @@ class Story:
             label=LABEL,
             config=GateConfig(task="classification"),
         )
-        acc = gate.evidence.get("accuracy", {})
+        acc = {
+            "candidate": gate.evidence.get("candidate", {}).get("accuracy"),
+            "champion": gate.evidence.get("champion", {}).get("accuracy"),
+        }
         if not gate.passed:
             self._register(
                 model,
