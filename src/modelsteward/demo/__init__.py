@@ -17,7 +17,8 @@ circuit breaker. Everything lands in the store, registry and audit log of
 from __future__ import annotations
 
 from modelsteward.demo._fleet import FEATURES, Day, Fleet, Scenario
-from modelsteward.demo._story import DemoConfig, Story, TimelineEvent, WebhookReceiver
+from modelsteward.demo._parts import DemoConfig, TimelineEvent, WebhookReceiver
+from modelsteward.demo._story import Story
 
 __all__ = [
     "FEATURES",

@@ -11,11 +11,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import replace
 from typing import Any
 from urllib.request import Request, urlopen
 
@@ -24,61 +22,13 @@ import pyarrow as pa
 
 from modelsteward.demo._fleet import FEATURES, Fleet
 from modelsteward.demo._models import LABEL, Faults, serving_fn, table_fn, train
+from modelsteward.demo._parts import DemoConfig, TimelineEvent, WebhookReceiver
 from modelsteward.settings import Settings
 
-__all__ = ["DemoConfig", "Story", "TimelineEvent", "WebhookReceiver"]
+__all__ = ["Story"]
 
 ACTOR = "steward-demo"
 HOURS = 24
-
-
-@dataclass(frozen=True)
-class DemoConfig:
-    """Length and size of the simulation."""
-
-    days: int = 14
-    rows: int = 2000
-    seed: int = 0
-    requests_per_day: int = 1500
-    model: str = "fleet"
-    bad_candidate_day: int = 8
-
-
-@dataclass
-class TimelineEvent:
-    day: int
-    event: str
-    detail: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"day": self.day, "event": self.event, "detail": self.detail}
-
-
-class WebhookReceiver:
-    """A tiny HTTP server on a free 127.0.0.1 port that keeps the JSON bodies POSTed to it."""
-
-    def __init__(self) -> None:
-        self.received: list[dict[str, Any]] = []
-        received = self.received
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                received.append(json.loads(self.rfile.read(length) or b"{}"))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/alerts"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 class _Recorder:
@@ -111,7 +61,6 @@ class Story:
         self.timeline: list[TimelineEvent] = []
         self.day = 0
         self.daily_accuracy: dict[int, float] = {}
-        self.day_class: dict[int, str] = {}
         self.failure_day: int | None = None
 
     # -- timeline ------------------------------------------------------------------------
@@ -275,7 +224,6 @@ class Story:
                     self._bad_candidate(d)
                 self._serve_day(d)
                 self._data_drift(d)
-                self._classify(d)
                 if self.on_day is not None:
                     self.on_day(d)
             self.day = self.config.days
@@ -376,10 +324,8 @@ class Story:
 
     @property
     def _baseline_error(self) -> float:
-        acc = [
-            a for day, a in self.daily_accuracy.items() if self.day_class.get(day) == "before_drift"
-        ]
-        return 1.0 - float(np.mean(acc)) if acc else 0.1
+        right, total = self.tallies.get("before_drift", (0, 0))
+        return 1.0 - right / total if total else 0.1
 
     def _data_drift(self, d: int) -> None:
         from modelsteward.datadrift import drift
@@ -549,22 +495,6 @@ class Story:
         if regime < self._regime(d):
             return "after_drift"
         return "after_retrain" if version != self.champion_before else None
-
-    def _classify(self, d: int) -> None:
-        """Before the drift, after it (a champion trained on an older world served the
-        day), or after retraining (a retrained champion of the current world served it)."""
-        _, _, versions = self.served[d]
-        top, count = max(((v, versions.count(v)) for v in set(versions)), key=lambda t: t[1])
-        if count < 0.9 * len(versions):
-            self.day_class[d] = "mixed"
-        elif self._regime(d) == 0:
-            self.day_class[d] = "before_drift"
-        elif self.version_regime.get(top, -1) < self._regime(d):
-            self.day_class[d] = "after_drift"
-        elif top != self.champion_before:
-            self.day_class[d] = "after_retrain"
-        else:
-            self.day_class[d] = "mixed"
 
     def _summary(self) -> dict[str, Any]:
         from modelsteward.governance import AuditLog
