@@ -27,8 +27,9 @@ fmt: $(STAMP)
 test: lint
 	$(BIN)/pytest -n 2 -q
 
-# Until the closed-loop demo lands: a drifted sensor table, compared and reported.
+# The closed loop on a simulated fleet (a fresh home each run), then a drift report.
 demo: $(STAMP)
+	rm -rf $(DEMO_DIR)/home
 	STEWARD_HOME=$${STEWARD_HOME:-$(abspath $(DEMO_DIR))/home} $(BIN)/steward demo \
 		$(if $(filter 0,$(NO_SERVE)),,--no-serve)
 	@echo "Inspect: STEWARD_HOME=$(abspath $(DEMO_DIR))/home $(BIN)/steward audit verify"
