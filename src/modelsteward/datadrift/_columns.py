@@ -40,7 +40,6 @@ class ColumnRequest:
     name: str
     kind: ColumnKind
     method: Method | None
-    method_is_explicit: bool
     threshold: float | None
     bins: int
     sample_reference: np.ndarray | None = None

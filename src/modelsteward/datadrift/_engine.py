@@ -198,7 +198,6 @@ def _compare_column(
         name=name,
         kind=kind,
         method=choose_method(kind, method, explicit, name),
-        method_is_explicit=explicit,
         threshold=threshold,
         bins=bins,
         sample_reference=samples[0],
@@ -236,7 +235,6 @@ def _compare_profiles(
         name=name,
         kind=kind,
         method=choose_method(kind, method, explicit, name),
-        method_is_explicit=explicit,
         threshold=threshold,
         bins=bins,
     )

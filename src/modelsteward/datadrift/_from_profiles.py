@@ -78,13 +78,13 @@ def _numeric(
     above = 1.0 - float(current.sketch.cdf(np.array([reference.max]))[0])
     quality.out_of_range_share = max(below, 0.0) + max(above, 0.0)
     method = request.method or METHODS["ks"]
+    if method.needs_raw:
+        reason = f"{method.name} needs raw values; profiles keep sketches and histograms"
+        return ColumnResult(skipped(request, reason), quality)
     wasserstein, wasserstein_error = approx_wasserstein(reference, current)
     # approx_wasserstein norms by the population sd; the table path uses ddof=1.
     effect = wasserstein * math.sqrt((n_ref - 1) / n_ref) if n_ref > 1 else wasserstein
     error: float
-    if method.needs_raw:
-        reason = f"{method.name} needs raw values; profiles keep sketches and histograms"
-        return ColumnResult(skipped(request, reason), quality)
     if method.name == "ks":
         statistic, error = approx_ks(reference, current)
         result = stats.TestResult(statistic, stats.ks_p_value(statistic, n_ref, n_cur))

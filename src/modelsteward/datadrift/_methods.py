@@ -48,8 +48,6 @@ class Method:
     counts: CountsFn | None = None
     #: True when the method needs raw values (cannot run on sketches or histograms).
     needs_raw: bool = False
-    #: Numeric methods that are binned divergences can run on two histograms.
-    binned: bool = False
 
     def applies_to_numeric(self) -> bool:
         return self.numeric is not None
@@ -97,14 +95,13 @@ METHODS: dict[str, Method] = {
         ),
         Method("wasserstein", False, 0.1, numeric=_sorted_fn(stats.wasserstein_normed)),
         Method("energy", False, 0.1, numeric=_sorted_fn(stats.energy_normed), needs_raw=True),
-        Method("psi", False, 0.1, numeric=_binned_fn(stats.psi), counts=stats.psi, binned=True),
+        Method("psi", False, 0.1, numeric=_binned_fn(stats.psi), counts=stats.psi),
         Method(
             "jensenshannon",
             False,
             0.1,
             numeric=_binned_fn(stats.jensenshannon),
             counts=stats.jensenshannon,
-            binned=True,
         ),
         Method(
             "hellinger",
@@ -112,7 +109,6 @@ METHODS: dict[str, Method] = {
             0.1,
             numeric=_binned_fn(stats.hellinger),
             counts=stats.hellinger,
-            binned=True,
         ),
         Method("tvd", False, 0.1, counts=stats.total_variation),
         Method("chisquare", True, 0.05, counts=stats.chi_square),
