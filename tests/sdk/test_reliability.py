@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from modelsteward.sdk import Monitor
@@ -14,6 +15,12 @@ from tests.conftest import ServerProcess
 
 
 def test_server_killed_mid_stream_stores_every_prediction_once(db_url: str, tmp_path: Path) -> None:
+    """SIGKILL ``steward serve`` while the SDK streams 100,000 predictions, restart it.
+
+    Every prediction must be stored exactly once: no id missing, none twice, and the
+    feature profiles merged at ingest must count each row once (a batch the dead server
+    committed but never answered is sent again and must be reported as duplicates).
+    """
     store = Store(db_url)
     store.upgrade()
     store.models.create("m", "binary")
@@ -26,32 +33,42 @@ def test_server_killed_mid_stream_stores_every_prediction_once(db_url: str, tmp_
         url=server.url,
         api_key=token,
         spool_dir=tmp_path / "spool",
-        batch_size=500,
+        batch_size=1000,
         flush_interval=0.02,
         max_retries=2,
         backoff=0.05,
         max_backoff=0.5,
         timeout=5,
     )
-    n, chunk = 20_000, 200
+    n, chunk = 100_000, 1000
+    started = datetime.now(UTC) - timedelta(minutes=1)
+    stored_at_kill = 0
     try:
         for c in range(n // chunk):
             for i in range(c * chunk, (c + 1) * chunk):
                 mon.log_prediction({"x": float(i)}, i % 2, id=f"p{i}", latency_ms=1.0)
-            time.sleep(0.005)
-            if c == 30:  # some delivered, then the server dies mid-stream
-                deadline = time.monotonic() + 10
-                while store.models.stats("m").predictions == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+            if c == 30:  # part delivered, the stream still going: the server dies
+                deadline = time.monotonic() + 30
+                while stored_at_kill < 10_000 and time.monotonic() < deadline:
                     time.sleep(0.01)
+                    stored_at_kill = store.models.stats("m").predictions
                 server.kill()
             if c == 60:
                 server.start()
-        assert mon.flush(timeout=60), mon.stats
+        assert mon.flush(timeout=120), mon.stats
     finally:
         mon.close(timeout=5)
         server.stop()
-    assert mon.stats["spooled"] > 0  # the outage was felt
+    assert 0 < stored_at_kill < n  # the kill came mid-stream
+    assert mon.stats["spooled"] > 0 and mon.stats["dropped"] == 0  # the outage was felt
+    ids = store.events.window(store.models.id_of("m"), started, datetime.now(UTC))["id"]
+    assert len(ids) == n and set(ids) == {f"p{i}" for i in range(n)}
     assert store.models.stats("m").predictions == n
+    _, profiled = store.merged_profile(
+        "m", started - timedelta(days=1), datetime.now(UTC) + timedelta(days=1)
+    )
+    assert profiled == n  # features counted once, too
     store.close()
 
 
