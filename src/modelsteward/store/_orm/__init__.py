@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from modelsteward.store._orm import _audit, _registry  # noqa: F401  (registry, audit tables)
+from modelsteward.store._orm import (  # noqa: F401  (registry, audit, loop-state tables)
+    _audit,
+    _registry,
+    _rollout,
+)
 from modelsteward.store._orm._alerts import AlertRow, AlertRuleRow
 from modelsteward.store._orm._base import Base
 from modelsteward.store._orm._evaluations import EvaluationRow
