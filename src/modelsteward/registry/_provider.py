@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from modelsteward.errors import SchemaError
+from modelsteward.registry._onnx import onnx_input_schema
 from modelsteward.store.audit import jsonable
 
 if TYPE_CHECKING:
@@ -28,6 +29,10 @@ def _columns(loaded: LoadedModel, rows: Sequence[Mapping[str, Any]]) -> list[str
     names = getattr(loaded.model, "feature_names_in_", None)
     if names is not None:
         return [str(n) for n in names]
+    if loaded.version.flavor == "onnx":
+        per_column = onnx_input_schema(loaded.model)
+        if per_column is not None:
+            return list(per_column)
     return list(rows[0]) if rows else []
 
 
@@ -35,7 +40,8 @@ def predict_rows(loaded: LoadedModel, rows: Sequence[Mapping[str, Any]]) -> list
     """Predict a batch of feature mappings with a loaded version; plain Python values out.
 
     A ``callable`` version gets the rows as they are. Other flavors get a table with the
-    columns of the version's input schema, in its order; a row without one of them is a
+    columns of the version's input schema, in its order (an ONNX model ``{column: values}``,
+    cast to the types its graph declares); a row without one of them is a
     :class:`~modelsteward.errors.SchemaError` naming the row and the column.
     """
     if loaded.version.flavor == "callable":
@@ -51,7 +57,9 @@ def predict_rows(loaded: LoadedModel, rows: Sequence[Mapping[str, Any]]) -> list
                 f"{loaded.version.version} of {loaded.version.model} needs"
             )
     data: Any
-    if (
+    if loaded.version.flavor == "onnx":  # cast per input by the graph's declared types
+        data = {c: [row[c] for row in rows] for c in columns}
+    elif (
         loaded.version.flavor == "sklearn"
         and getattr(loaded.model, "feature_names_in_", None) is not None
     ):

@@ -25,6 +25,12 @@ from modelsteward.registry._lineage import (
     normalize_schema,
     schema_diff,
 )
+from modelsteward.registry._onnx import (
+    onnx_feeds,
+    onnx_input_schema,
+    onnx_labels,
+    onnx_probabilities,
+)
 from modelsteward.store.audit import jsonable
 from modelsteward.store.registry import (
     ANY,
@@ -65,19 +71,23 @@ class LoadedModel:
     model: Any
 
     def predict(self, inputs: Any) -> Any:
-        """Predictions for ``inputs`` (whatever the underlying model accepts)."""
+        """Predictions for ``inputs`` (whatever the underlying model accepts).
+
+        An ONNX model takes a 2-D array, a DataFrame or ``{column: values}``, cast to the
+        element type its graph declares (see :func:`onnx_feeds`).
+        """
         if self.version.flavor == "callable":
             return self.model(inputs)
         if self.version.flavor == "onnx":
-            return self._onnx(inputs)[0]
+            return onnx_labels(self._onnx(inputs)[0])
         return self.model.predict(inputs)
 
     def predict_proba(self, inputs: Any) -> Any:
-        """Class probabilities, for models that give them."""
+        """Class probabilities, for models that give them (``[N, classes]``)."""
         if self.version.flavor == "onnx":
             outputs = self._onnx(inputs)
             if len(outputs) > 1:
-                return outputs[1]
+                return onnx_probabilities(outputs[1])
         elif callable(getattr(self.model, "predict_proba", None)):
             return self.model.predict_proba(inputs)
         raise ParameterError(
@@ -86,10 +96,7 @@ class LoadedModel:
         )
 
     def _onnx(self, inputs: Any) -> list[Any]:
-        import numpy as np
-
-        name = self.model.get_inputs()[0].name
-        return list(self.model.run(None, {name: np.asarray(inputs, dtype=np.float32)}))
+        return list(self.model.run(None, onnx_feeds(self.model, inputs)))
 
 
 class Registry:
@@ -212,6 +219,8 @@ class Registry:
 
                     profile_json = profile_table(training).to_json()
             schema = normalize_schema(input_schema)
+            if schema is None and flavor == "onnx":
+                schema = onnx_input_schema(prepared.obj)
             if schema is None:
                 schema = infer_schema(prepared.obj, training, target)
             status, reason, evidence_out = "registered", None, clean_evidence
