@@ -2,8 +2,9 @@
 fallback chain and circuit breaker.
 
 The gateway depends only on small protocols (:class:`ModelProvider`,
-:class:`PredictionSink`, :class:`EventLog`, :class:`Clock`), so the registry, the store
-and the audit log plug in without this package importing them.
+:class:`PredictionSink`, :class:`EventLog`, :class:`StateStore`, :class:`Clock`), so the
+registry, the store and the audit log plug in without this package importing them
+(:class:`StoreStateStore`, imported on first use, persists rollouts in the store).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from modelsteward.rollout._gateway import Gateway
 from modelsteward.rollout._machine import CheckResult, Rollout, RolloutStatus
 from modelsteward.rollout._metrics import GatewayMetrics
 from modelsteward.rollout._model import ModelSpec
+from modelsteward.rollout._persist import InMemoryStateStore, RolloutSnapshot, StateStore
 from modelsteward.rollout._policy import RolloutPolicy
 from modelsteward.rollout._protocols import (
     ChampionRegistry,
@@ -70,6 +72,7 @@ __all__ = [
     "InMemoryEventLog",
     "InMemoryModelProvider",
     "InMemorySink",
+    "InMemoryStateStore",
     "Link",
     "ManualClock",
     "ModelProvider",
@@ -79,12 +82,15 @@ __all__ = [
     "PredictionSink",
     "Rollout",
     "RolloutPolicy",
+    "RolloutSnapshot",
     "RolloutStateError",
     "RolloutStatus",
     "Served",
     "ShadowMirror",
     "SinkRecord",
     "SrmResult",
+    "StateStore",
+    "StoreStateStore",
     "Summary",
     "SystemClock",
     "UnknownModelError",
@@ -103,6 +109,17 @@ __all__ = [
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+    from modelsteward.rollout._state_store import StoreStateStore
+
+
+def __getattr__(name: str) -> Any:
+    """``StoreStateStore`` is imported on first use (it needs the store's dependencies)."""
+    if name == "StoreStateStore":
+        from modelsteward.rollout._state_store import StoreStateStore
+
+        return StoreStateStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def create_gateway_app(gateway: Gateway, **options: Any) -> FastAPI:

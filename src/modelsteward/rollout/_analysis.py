@@ -36,7 +36,7 @@ import numpy as np
 
 from modelsteward.rollout._sequential import Comparison, Summary, Verdict, compare
 
-__all__ = ["Analysis", "ArmData", "Guardrails", "analyse"]
+__all__ = ["Analysis", "ArmData", "Guardrails", "analyse", "analyse_shadow"]
 
 
 @dataclass(frozen=True)
@@ -198,5 +198,47 @@ def analyse(
         "p99_latency_ms": {"baseline": p99_b, "candidate": _p99(lat_c)},
         "level_per_guardrail": level,
         "skipped": skipped,
+    }
+    return Analysis(verdict, results, evidence)
+
+
+def analyse_shadow(
+    baseline: ArmData,
+    candidate: ArmData,
+    disagree: list[float],
+    abs_diff: list[float],
+    guardrails: Guardrails,
+    *,
+    alpha: float,
+    min_samples: int,
+    agreement_tolerance: float,
+) -> Analysis:
+    """A shadow look: the guardrails of :func:`analyse` plus the share of mirrored requests
+    whose outputs disagree (at most ``agreement_tolerance``), ``alpha`` split between them."""
+    g = guardrails
+    base = analyse(
+        baseline, candidate, g, alpha=alpha * g.count / (g.count + 1), min_samples=min_samples
+    )
+    # disagreement is one-sample (its share against 0): a "baseline" of zeros with a huge
+    # count has no variance to add, so the interval is the shadow's own
+    n = max(baseline.n, 1) * 10**6
+    agreement = compare(
+        Summary(n, 0.0, 0.0),
+        Summary.of(disagree),
+        alpha=alpha / (g.count + 1),
+        tolerance=agreement_tolerance,
+        proportion=True,
+        min_samples=min_samples,
+    )
+    results = {**base.guardrails, "disagreement": agreement}
+    verdicts = {c.verdict for c in results.values()}
+    verdict: Verdict = (
+        "fail" if "fail" in verdicts else "inconclusive" if "inconclusive" in verdicts else "pass"
+    )
+    diffs = np.asarray(abs_diff)
+    evidence = {
+        **base.evidence,
+        "mean_abs_diff": float(diffs.mean()) if diffs.size else None,
+        "agreement_rate": 1.0 - float(np.mean(disagree)) if disagree else None,
     }
     return Analysis(verdict, results, evidence)

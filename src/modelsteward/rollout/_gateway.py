@@ -25,6 +25,7 @@ from modelsteward.rollout._errors import UnknownModelError
 from modelsteward.rollout._fallback import FallbackChain, Served
 from modelsteward.rollout._metrics import GatewayMetrics
 from modelsteward.rollout._model import ModelSpec
+from modelsteward.rollout._persist import StateStore
 from modelsteward.rollout._protocols import (
     ChampionRegistry,
     Clock,
@@ -59,6 +60,10 @@ class Gateway:
     registry:
         Told of every promotion (``promote(model, version, reason=, actor=, evidence=)``),
         e.g. ``modelsteward.registry.Registry``; None keeps promotions in the gateway.
+    state_store:
+        Where each rollout is saved at every transition and look, and resumed from when a
+        gateway starts (``StoreStateStore`` on the store); None keeps rollouts in memory.
+        A resumed rollout wins over the configured champion and candidate.
     """
 
     def __init__(
@@ -70,10 +75,12 @@ class Gateway:
         clock: Clock | None = None,
         shadow_queue: int = 1024,
         registry: ChampionRegistry | None = None,
+        state_store: StateStore | None = None,
     ) -> None:
         from modelsteward.rollout._protocols import InMemoryEventLog
 
         self.registry = registry
+        self.state_store = state_store
         self.sink = sink
         self.events: EventLog = events if events is not None else InMemoryEventLog()
         self.clock = clock or SystemClock()
@@ -89,7 +96,7 @@ class Gateway:
                 raise ParameterError(f"model {spec.name!r} is configured twice")
             rt = ModelRuntime(self, spec)
             self.models[spec.name] = rt
-            if spec.candidate is not None:
+            if spec.candidate is not None and not rt.rollout.resumed:
                 rt.rollout.start(spec.resolve(spec.candidate), reason="configured candidate")
         self.metrics.gauges.append(self._gauges)
 
@@ -302,8 +309,11 @@ class Gateway:
         return "steward_gateway_state", "Rollout and shadow state.", samples
 
     def close(self) -> None:
-        """Stop the shadow worker and the links' thread pools."""
+        """Save every rollout in progress, stop the shadow worker and the links' pools."""
         self.shadow.close()
+        for rt in self.models.values():
+            if rt.rollout.state in ("shadow", "canary", "awaiting_approval"):
+                rt.rollout.checkpoint()
         for rt in self.models.values():
             for chain in rt.chains:
                 if chain is not None:

@@ -3,7 +3,9 @@
 Automation may always roll back; promotion of a ``high_risk`` model waits at the last
 step for :meth:`Rollout.approve`. Three automatic rollbacks in a row stop the loop in
 ``needs_human`` until someone calls :meth:`Rollout.acknowledge`. Every transition goes to
-the :class:`~modelsteward.rollout.EventLog` with its evidence.
+the :class:`~modelsteward.rollout.EventLog` with its evidence. With a ``state_store``
+(:mod:`modelsteward.rollout._persist`) every transition and every look is saved, and a new
+machine for the same model resumes the saved rollout (:attr:`Rollout.resumed`).
 
 >>> from modelsteward.rollout import InMemoryEventLog, ManualClock, Rollout, RolloutPolicy
 >>> events, clock = InMemoryEventLog(), ManualClock()
@@ -20,6 +22,7 @@ the :class:`~modelsteward.rollout.EventLog` with its evidence.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -27,13 +30,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-import numpy as np
-
-from modelsteward.rollout._analysis import Analysis, ArmData, analyse
+from modelsteward.rollout._analysis import Analysis, ArmData, analyse, analyse_shadow
 from modelsteward.rollout._errors import ApprovalError, RolloutStateError
+from modelsteward.rollout._persist import StateStore, apply_snapshot, status_of, take_snapshot
 from modelsteward.rollout._policy import RolloutPolicy
 from modelsteward.rollout._protocols import Clock, EventLog, InMemoryEventLog, SystemClock
-from modelsteward.rollout._sequential import Summary, compare
 from modelsteward.rollout._split import Arm, assign, srm_check
 
 __all__ = ["CheckResult", "Rollout", "RolloutStatus"]
@@ -43,6 +44,7 @@ RolloutStatus = Literal[
 ]
 _ACTIVE = ("shadow", "canary", "awaiting_approval")
 _MAX_LABEL_INDEX = 100_000
+_log = logging.getLogger("modelsteward.rollout")
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ class Rollout:
         clock: Clock | None = None,
         previous: str | None = None,
         on_change: Callable[[Rollout], None] | None = None,
+        state_store: StateStore | None = None,
+        resume: bool = True,
     ) -> None:
         self.model = model
         self.champion = champion
@@ -87,6 +91,14 @@ class Rollout:
         self.last_promotion: dict[str, Any] | None = None
         self._lock = threading.RLock()
         self._new_stage()
+        self.state_store = state_store
+        #: How many saves to the state store failed (logged; decisions go on in memory).
+        self.save_errors = 0
+        saved = state_store.load(model) if state_store is not None and resume else None
+        #: Whether this machine picked up a rollout saved by an earlier one.
+        self.resumed = saved is not None
+        if saved is not None:
+            apply_snapshot(self, saved)
 
     # -- traffic ---------------------------------------------------------------------
     @property
@@ -185,9 +197,11 @@ class Rollout:
         with self._lock:
             if self.state not in _ACTIVE:
                 result = CheckResult("none", "none", f"no rollout in progress ({self.state})")
-            else:
-                result = self._check()
+                self.last_check = result
+                return result
+            result = self._check()
             self.last_check = result
+            self._save()
             return result
 
     def _check(self) -> CheckResult:
@@ -311,39 +325,16 @@ class Rollout:
                 alpha=level,
                 min_samples=self.policy.min_samples,
             )
-        g = self.policy.guardrails
-        base = analyse(
+        return analyse_shadow(
             self._base,
             self._cand,
-            g,
-            alpha=level * g.count / (g.count + 1),
+            self._disagree,
+            self._abs_diff,
+            self.policy.guardrails,
+            alpha=level,
             min_samples=self.policy.min_samples,
+            agreement_tolerance=self.policy.agreement_tolerance,
         )
-        # disagreement is one-sample (its share against 0): a "baseline" of zeros with a huge
-        # count has no variance to add, so the interval is the shadow's own
-        n = max(self._base.n, 1) * 10**6
-        agreement = compare(
-            Summary(n, 0.0, 0.0),
-            Summary.of(self._disagree),
-            alpha=level / (g.count + 1),
-            tolerance=self.policy.agreement_tolerance,
-            proportion=True,
-            min_samples=self.policy.min_samples,
-        )
-        guardrails = {**base.guardrails, "disagreement": agreement}
-        verdicts = {c.verdict for c in guardrails.values()}
-        verdict = (
-            "fail"
-            if "fail" in verdicts
-            else ("inconclusive" if "inconclusive" in verdicts else "pass")
-        )
-        diffs = np.asarray(self._abs_diff)
-        evidence = {
-            **base.evidence,
-            "mean_abs_diff": float(diffs.mean()) if diffs.size else None,
-            "agreement_rate": 1.0 - float(np.mean(self._disagree)) if self._disagree else None,
-        }
-        return Analysis(verdict, guardrails, evidence)  # type: ignore[arg-type]
 
     def _new_stage(self) -> None:
         self._base, self._cand = ArmData(), ArmData()
@@ -356,8 +347,23 @@ class Rollout:
         old, self.state = self.state, new
         self._new_stage()
         self._event(event, from_state=old, **details)
+        self._save()
         if self.on_change is not None:
             self.on_change(self)
+
+    def checkpoint(self) -> None:
+        """Save the rollout and the evidence of its stage now (no-op without a state store)."""
+        with self._lock:
+            self._save()
+
+    def _save(self) -> None:
+        if self.state_store is None:
+            return
+        try:
+            self.state_store.save(self.model, take_snapshot(self))
+        except Exception:  # persistence must never stop a rollback or break serving
+            self.save_errors += 1
+            _log.exception("could not save the rollout state of %s", self.model)
 
     def _event(self, event: str, **details: Any) -> None:
         payload: dict[str, Any] = {
@@ -374,26 +380,4 @@ class Rollout:
     def status(self) -> dict[str, Any]:
         """The rollout's state as JSON-ready data (``GET /rollout/{model}``)."""
         with self._lock:
-            return {
-                "model": self.model,
-                "state": self.state,
-                "champion": self.champion,
-                "previous": self.previous,
-                "candidate": self.candidate,
-                "percent": self.percent,
-                "step": self.step if self.state in ("canary", "awaiting_approval") else None,
-                "steps": list(self.policy.steps),
-                "high_risk": self.policy.high_risk,
-                "failed_checks": self.failed_checks,
-                "auto_rollbacks": self.auto_rollbacks,
-                "stage_requests": {"baseline": self._base.n, "candidate": self._cand.n},
-                "stage_started": datetime.fromtimestamp(self._stage_started, UTC).isoformat(),
-                "last_check": None
-                if self.last_check is None
-                else {
-                    "action": self.last_check.action,
-                    "verdict": self.last_check.verdict,
-                    "reason": self.last_check.reason,
-                    "evidence": self.last_check.evidence,
-                },
-            }
+            return status_of(self)

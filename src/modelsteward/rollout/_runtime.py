@@ -1,7 +1,10 @@
 """Serving state of one model behind the gateway: its rollout, chains and breakers.
 
 Rebuilt on every rollout transition; a promotion is also made durable in the registry
-when the gateway has one. Used by :class:`~modelsteward.rollout.Gateway`.
+when the gateway has one. With the gateway's state store, the rollout resumes where a
+previous gateway left it, unless a version it names can no longer be served (then it
+starts afresh from the configuration, and says so in the event log). Used by
+:class:`~modelsteward.rollout.Gateway`.
 """
 
 from __future__ import annotations
@@ -35,7 +38,23 @@ class ModelRuntime:
         self.last_check = gw.clock.now()
         self._gw = gw
         self._lock = threading.Lock()
-        self.rollout = Rollout(
+        self.rollout = self._rollout(gw, spec, resume=True)
+        try:
+            self.rebuild(self.rollout)
+        except Exception as exc:
+            if not self.rollout.resumed:
+                raise
+            _log.exception("the saved rollout of %s cannot be served", spec.name)
+            gw.events.append(
+                "resume_discarded",
+                {"model": spec.name, "error": f"{type(exc).__name__}: {exc}"},
+            )
+            self.breakers.clear()
+            self.rollout = self._rollout(gw, spec, resume=False)
+            self.rebuild(self.rollout)
+
+    def _rollout(self, gw: Gateway, spec: ModelSpec, *, resume: bool) -> Rollout:
+        return Rollout(
             spec.name,
             spec.resolve(spec.champion),
             policy=spec.policy,
@@ -43,8 +62,9 @@ class ModelRuntime:
             clock=gw.clock,
             previous=spec.resolve(spec.previous) if spec.previous else None,
             on_change=self.rebuild,
+            state_store=gw.state_store,
+            resume=resume,
         )
-        self.rebuild(self.rollout)
 
     def rebuild(self, rollout: Rollout) -> None:
         if rollout.state == "promoted" and getattr(self, "chains", None) is not None:

@@ -1,0 +1,233 @@
+"""Persisting a rollout, so that a restarted gateway resumes it where it was.
+
+A :class:`RolloutSnapshot` is everything :class:`~modelsteward.rollout.Rollout` needs to
+carry on: its state, the versions in play, the canary step and when its hold started, the
+failed-check and automatic-rollback counts, the last look and promotion, and the evidence
+of the current stage — per-arm counts (readable JSON) and the per-request samples the
+sequential analysis works on (errors, latency, cost and label outcome per request, plus the
+shadow's disagreements), compressed, so a resumed look gives exactly the verdict the old
+process would have given. Requests whose label has not arrived yet are not kept: their
+labels, if they come after a restart, are not joined to the stage.
+
+A :class:`StateStore` loads and saves snapshots; :class:`InMemoryStateStore` keeps them in
+a dict, ``modelsteward.rollout.StoreStateStore`` in the store's ``rollout_states`` table.
+
+>>> from modelsteward.rollout import ManualClock, Rollout, RolloutPolicy
+>>> states, clock = InMemoryStateStore(), ManualClock(1000.0)
+>>> policy = RolloutPolicy(shadow=False, min_samples=2)
+>>> r = Rollout("churn", "v1", policy=policy, clock=clock, state_store=states)
+>>> r.start("v2")
+>>> r.record_many("baseline", errors=[0, 0, 1], latency_ms=[5.0, 6.0, 7.0])
+>>> r.checkpoint()
+>>> again = Rollout("churn", "v1", policy=policy, clock=clock, state_store=states)
+>>> again.resumed, again.state, again.candidate, again.status()["stage_requests"]
+(True, 'canary', 'v2', {'baseline': 3, 'candidate': 0})
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from modelsteward.rollout._analysis import ArmData
+
+if TYPE_CHECKING:
+    from modelsteward.rollout._machine import CheckResult, Rollout
+
+__all__ = [
+    "InMemoryStateStore",
+    "RolloutSnapshot",
+    "StateStore",
+    "apply_snapshot",
+    "decode_samples",
+    "encode_samples",
+    "status_of",
+    "take_snapshot",
+]
+
+
+@dataclass(frozen=True)
+class RolloutSnapshot:
+    """A rollout as it is persisted (``stage_started`` in seconds since the epoch, UTC)."""
+
+    state: str
+    champion: str
+    previous: str | None
+    candidate: str | None
+    step: int
+    stage_started: float
+    failed_checks: int
+    auto_rollbacks: int
+    last_check: Mapping[str, Any] | None = None
+    last_promotion: Mapping[str, Any] | None = None
+    arms: Mapping[str, Any] = field(default_factory=dict)
+    samples: bytes | None = None
+
+    @property
+    def approval_pending(self) -> bool:
+        """A promotion waits for a human approval."""
+        return self.state == "awaiting_approval"
+
+
+@runtime_checkable
+class StateStore(Protocol):
+    """Where rollouts are persisted, one snapshot per model."""
+
+    def load(self, model: str) -> RolloutSnapshot | None: ...
+
+    def save(self, model: str, snapshot: RolloutSnapshot) -> None: ...
+
+
+class InMemoryStateStore:
+    """A :class:`StateStore` in a dict (tests; one process only)."""
+
+    def __init__(self) -> None:
+        self.snapshots: dict[str, RolloutSnapshot] = {}
+        self.saves = 0
+        self._lock = threading.Lock()
+
+    def load(self, model: str) -> RolloutSnapshot | None:
+        with self._lock:
+            return self.snapshots.get(model)
+
+    def save(self, model: str, snapshot: RolloutSnapshot) -> None:
+        with self._lock:
+            self.snapshots[model] = snapshot
+            self.saves += 1
+
+
+def encode_samples(
+    baseline: ArmData, candidate: ArmData, disagree: list[float], abs_diff: list[float]
+) -> bytes:
+    """The per-request evidence of a stage as compressed bytes (NumPy ``.npz``, no pickle).
+
+    >>> a = ArmData(); _ = a.add(False, 3.0); a.set_correct(0, True)
+    >>> b, c, d, e = decode_samples(encode_samples(a, ArmData(), [0.5], []))
+    >>> b.n, b.errors.tolist(), b.correct.tolist(), c.n, d, e
+    (1, [0.0], [1.0], 0, [0.5], [])
+    """
+    out = io.BytesIO()
+    np.savez_compressed(
+        out,
+        baseline=baseline._buf[:, : baseline.n],
+        candidate=candidate._buf[:, : candidate.n],
+        disagree=np.asarray(disagree, dtype=np.float64),
+        abs_diff=np.asarray(abs_diff, dtype=np.float64),
+    )
+    return out.getvalue()
+
+
+def _arm(values: np.ndarray) -> ArmData:
+    arm = ArmData(capacity=max(1024, 2 * values.shape[1]))
+    arm._buf[:, : values.shape[1]] = values
+    arm.n = int(values.shape[1])
+    return arm
+
+
+def decode_samples(blob: bytes) -> tuple[ArmData, ArmData, list[float], list[float]]:
+    """The arms and shadow comparisons :func:`encode_samples` wrote."""
+    with np.load(io.BytesIO(blob), allow_pickle=False) as data:
+        return (
+            _arm(data["baseline"]),
+            _arm(data["candidate"]),
+            [float(v) for v in data["disagree"]],
+            [float(v) for v in data["abs_diff"]],
+        )
+
+
+def _counts(arm: ArmData) -> dict[str, Any]:
+    correct = arm.correct
+    return {
+        "n": arm.n,
+        "errors": int(np.nansum(arm.errors)),
+        "cost": float(np.nansum(arm.cost)),
+        "labelled": int(correct.size),
+        "correct": int(correct.sum()),
+    }
+
+
+def _check_dict(check: CheckResult | None) -> dict[str, Any] | None:
+    if check is None:
+        return None
+    return {
+        "action": check.action,
+        "verdict": check.verdict,
+        "reason": check.reason,
+        "evidence": check.evidence,
+    }
+
+
+def take_snapshot(r: Rollout) -> RolloutSnapshot:
+    """The snapshot of ``r`` now (call it holding ``r``'s lock)."""
+    base, cand = r._base, r._cand
+    return RolloutSnapshot(
+        state=r.state,
+        champion=r.champion,
+        previous=r.previous,
+        candidate=r.candidate,
+        step=r.step,
+        stage_started=r._stage_started,
+        failed_checks=r.failed_checks,
+        auto_rollbacks=r.auto_rollbacks,
+        last_check=_check_dict(r.last_check),
+        last_promotion=r.last_promotion,
+        arms={"baseline": _counts(base), "candidate": _counts(cand)},
+        samples=encode_samples(base, cand, r._disagree, r._abs_diff)
+        if base.n or cand.n or r._disagree or r._abs_diff
+        else None,
+    )
+
+
+def apply_snapshot(r: Rollout, snap: RolloutSnapshot) -> None:
+    """Put ``r`` where ``snap`` says (a state it does not own, e.g. ``retraining``, is idle)."""
+    from modelsteward.rollout._machine import CheckResult
+
+    states = ("shadow", "canary", "awaiting_approval", "promoted", "rolled_back", "needs_human")
+    r.state = snap.state if snap.state in states else "idle"  # type: ignore[assignment]
+    r.champion, r.previous = snap.champion, snap.previous
+    r.candidate = snap.candidate if r.state in ("shadow", "canary", "awaiting_approval") else None
+    r.step = min(max(snap.step, 0), len(r.policy.steps) - 1)
+    r.failed_checks, r.auto_rollbacks = snap.failed_checks, snap.auto_rollbacks
+    r.last_promotion = None if snap.last_promotion is None else dict(snap.last_promotion)
+    lc = snap.last_check
+    r.last_check = (
+        None
+        if lc is None
+        else CheckResult(
+            str(lc.get("action")),
+            str(lc.get("verdict")),
+            str(lc.get("reason")),
+            dict(lc.get("evidence") or {}),
+        )
+    )
+    r._new_stage()
+    r._stage_started = snap.stage_started
+    if snap.samples is not None:
+        r._base, r._cand, r._disagree, r._abs_diff = decode_samples(snap.samples)
+
+
+def status_of(r: Rollout) -> dict[str, Any]:
+    """The rollout's state as JSON-ready data (call it holding ``r``'s lock)."""
+    return {
+        "model": r.model,
+        "state": r.state,
+        "champion": r.champion,
+        "previous": r.previous,
+        "candidate": r.candidate,
+        "percent": r.percent,
+        "step": r.step if r.state in ("canary", "awaiting_approval") else None,
+        "steps": list(r.policy.steps),
+        "high_risk": r.policy.high_risk,
+        "failed_checks": r.failed_checks,
+        "auto_rollbacks": r.auto_rollbacks,
+        "stage_requests": {"baseline": r._base.n, "candidate": r._cand.n},
+        "stage_started": datetime.fromtimestamp(r._stage_started, UTC).isoformat(),
+        "resumed": r.resumed,
+        "last_check": _check_dict(r.last_check),
+    }
