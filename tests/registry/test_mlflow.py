@@ -1,0 +1,265 @@
+"""Import from a real MLflow model registry: a SQLite tracking store in a temporary folder,
+models logged the way MLflow users log them (``mlflow.sklearn.log_model``, ``mlflow.onnx``,
+a version made with ``MlflowClient.create_model_version`` from a run's artifacts)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+from mlflow import MlflowClient
+from mlflow.models import infer_signature
+from skl2onnx import to_onnx
+from sklearn.linear_model import LogisticRegression
+
+from modelsteward.governance import AuditLog
+from modelsteward.registry import ConflictError, NotFoundError, Registry, import_mlflow
+
+FEATURES = ["temperature", "vibration"]
+GIT_COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+@dataclass
+class MlflowRegistry:
+    uri: str
+    client: Any
+    X: pd.DataFrame
+    models: dict[str, Any]  # MLflow version -> the fitted scikit-learn model
+    run_ids: dict[str, str]
+    sources: dict[str, str]
+
+
+@contextlib.contextmanager
+def _tracking(uri: str) -> Iterator[None]:
+    """Point MLflow's fluent API at ``uri`` and back (it is process-global)."""
+    before = os.environ.get("MLFLOW_TRACKING_URI")
+    mlflow.set_tracking_uri(uri)
+    try:
+        yield
+    finally:
+        mlflow.set_tracking_uri(before)  # type: ignore[arg-type]  # None: back to the default
+
+
+@pytest.fixture(scope="module")
+def mlflow_registry(tmp_path_factory: pytest.TempPathFactory) -> MlflowRegistry:
+    """MLflow model ``pump``: 1 = scikit-learn (pickle), 2 = ONNX, 3 = a pyfunc-only model;
+    aliases champion -> 2, challenger -> 1, legacy -> 3."""
+    root = tmp_path_factory.mktemp("mlflow")
+    uri = f"sqlite:///{root / 'mlflow.db'}"
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    experiment = client.create_experiment("pumps", artifact_location=str(root / "artifacts"))
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"temperature": rng.normal(60, 5, 300), "vibration": rng.normal(1, 0.2, 300)})
+    y = (X["temperature"] + 20 * X["vibration"] > 81).astype(int)
+    models: dict[str, Any] = {}
+    run_ids: dict[str, str] = {}
+    with _tracking(uri):
+        for version, C in (("1", 0.1), ("2", 10.0)):
+            model = LogisticRegression(C=C).fit(X, y)
+            with mlflow.start_run(experiment_id=experiment) as run:
+                mlflow.log_params({"C": C, "solver": "lbfgs"})
+                mlflow.log_metrics({"accuracy": float(model.score(X, y)), "nan_metric": np.nan})
+                mlflow.set_tag("mlflow.source.git.commit", GIT_COMMIT)
+                if version == "1":
+                    mlflow.sklearn.log_model(
+                        model,
+                        name="model",
+                        registered_model_name="pump",
+                        serialization_format="cloudpickle",
+                        signature=infer_signature(X, model.predict(X)),
+                    )
+                else:
+                    mlflow.onnx.log_model(
+                        to_onnx(model, X.to_numpy(np.float32)),
+                        name="model",
+                        registered_model_name="pump",
+                    )
+            models[version] = model
+            run_ids[version] = run.info.run_id
+    # version 3: a run's artifacts registered by hand, with a flavor modelsteward lacks
+    run = client.create_run(experiment)
+    folder = root / "pyfunc"
+    folder.mkdir()
+    (folder / "MLmodel").write_text(
+        "flavors:\n  python_function:\n    loader_module: my_loader\n    data: weights.bin\n"
+    )
+    client.log_artifacts(run.info.run_id, str(folder), "model")
+    client.set_terminated(run.info.run_id)
+    client.create_model_version("pump", f"runs:/{run.info.run_id}/model", run_id=run.info.run_id)
+    run_ids["3"] = run.info.run_id
+    client.set_registered_model_alias("pump", "champion", "2")
+    client.set_registered_model_alias("pump", "challenger", "1")
+    client.set_registered_model_alias("pump", "legacy", "3")
+    sources = {str(v.version): v.source for v in client.search_model_versions("name='pump'")}
+    return MlflowRegistry(uri, client, X, models, run_ids, sources)
+
+
+def _copy_model(ml: MlflowRegistry, name: str) -> None:
+    """Another MLflow model with the versions 1 and 2 of ``pump`` (so a test may change it)."""
+    ml.client.create_registered_model(name)
+    with _tracking(ml.uri):  # MLflow resolves a models:/ source with the global tracking URI
+        for version in ("1", "2"):
+            ml.client.create_model_version(name, ml.sources[version], run_id=ml.run_ids[version])
+    ml.client.set_registered_model_alias(name, "champion", "2")
+
+
+def _audit_actions(registry: Registry, model: str) -> list[str]:
+    return [e.action for e in AuditLog(registry.store).entries(subject=model)]
+
+
+def test_versions_lineage_and_aliases_are_imported(
+    registry: Registry, mlflow_registry: MlflowRegistry
+) -> None:
+    ml = mlflow_registry
+    result = import_mlflow(registry, ml.uri, "pump", trust=True, actor="ann")
+
+    assert [(v.mlflow_version, v.status, v.version, v.flavor) for v in result.versions] == [
+        ("1", "imported", "mlflow-1", "sklearn"),
+        ("2", "imported", "mlflow-2", "onnx"),
+        ("3", "skipped", None, None),
+    ]
+    assert "python_function" in (result.versions[2].reason or "")
+    v1 = registry.get("pump", "mlflow-1")
+    assert v1.params == {"C": "0.1", "solver": "lbfgs"}  # MLflow keeps parameters as text
+    assert set(v1.metrics) == {"accuracy"}  # the NaN metric is not a number to keep
+    assert v1.metrics["accuracy"] == pytest.approx(ml.models["1"].score(ml.X, ml.X.pipe(_y)))
+    assert v1.code_version == GIT_COMMIT and v1.created_by == "ann"
+    assert v1.input_schema == {"temperature": "numeric", "vibration": "numeric"}  # signature
+    origin = (v1.evidence or {})["mlflow"]
+    assert origin["run_id"] == ml.run_ids["1"] and origin["source"] == ml.sources["1"]
+    assert (origin["registered_model"], origin["version"]) == ("pump", "1")
+    assert ml.run_ids["1"] in (v1.description or "")
+
+    # the artifacts load and predict as the models MLflow logged
+    for version, label in (("1", "mlflow-1"), ("2", "mlflow-2")):
+        loaded = registry.load("pump", label, trust=True)
+        np.testing.assert_array_equal(loaded.predict(ml.X), ml.models[version].predict(ml.X))
+
+    assert registry.aliases("pump") == {"champion": "mlflow-2", "challenger": "mlflow-1"}
+    legacy = next(a for a in result.aliases if a.mlflow_alias == "legacy")
+    assert legacy.status == "skipped" and "was not imported" in (legacy.reason or "")
+    moves = registry.history("pump")
+    assert {(m.alias, m.to_version, m.actor) for m in moves} == {
+        ("champion", "mlflow-2", "ann"),
+        ("challenger", "mlflow-1", "ann"),
+    }
+    assert all("imported from MLflow" in m.reason for m in moves)
+    actions = _audit_actions(registry, "pump")
+    assert actions.count("registry.register") == 2 and actions.count("registry.alias_move") == 2
+    assert actions[-1] == "registry.import_mlflow"
+    entry = AuditLog(registry.store).entries(subject="pump")[-1]
+    assert entry.seq == result.audit_seq and entry.details["registered_model"] == "pump"
+    assert AuditLog(registry.store).verify().ok
+
+
+def _y(X: pd.DataFrame) -> pd.Series:
+    return (X["temperature"] + 20 * X["vibration"] > 81).astype(int)
+
+
+def test_a_second_import_changes_nothing(
+    registry: Registry, mlflow_registry: MlflowRegistry
+) -> None:
+    ml = mlflow_registry
+    import_mlflow(registry, ml.uri, "pump", trust=True)
+    versions = registry.versions("pump")
+    history = registry.history("pump")
+    audited = len(AuditLog(registry.store).entries())
+
+    again = import_mlflow(registry, ml.uri, "pump", trust=True)
+    assert [v.status for v in again.versions] == ["existing", "existing", "skipped"]
+    assert {a.alias: a.status for a in again.aliases} == {
+        "champion": "unchanged",
+        "challenger": "unchanged",
+        "legacy": "skipped",
+    }
+    assert not again.changed and again.audit_seq is None
+    assert registry.versions("pump") == versions
+    assert registry.history("pump") == history
+    assert len(AuditLog(registry.store).entries()) == audited
+
+
+def test_new_versions_and_moved_aliases_follow(
+    registry: Registry, mlflow_registry: MlflowRegistry
+) -> None:
+    ml = mlflow_registry
+    _copy_model(ml, "pump-follow")
+    first = import_mlflow(registry, ml.uri, "pump-follow", trust=True)
+    assert [v.version for v in first.versions] == ["mlflow-1", "mlflow-2"]
+    assert registry.aliases("pump-follow") == {"champion": "mlflow-2"}
+
+    # in MLflow: a third version, and champion moved back to version 1
+    with _tracking(ml.uri):
+        ml.client.create_model_version("pump-follow", ml.sources["2"], run_id=ml.run_ids["2"])
+    ml.client.set_registered_model_alias("pump-follow", "champion", "1")
+    second = import_mlflow(registry, ml.uri, "pump-follow", trust=True)
+    assert [(v.version, v.status) for v in second.versions] == [
+        ("mlflow-1", "existing"),
+        ("mlflow-2", "existing"),
+        ("mlflow-3", "imported"),
+    ]
+    (champion,) = second.aliases
+    assert (champion.status, champion.from_version, champion.version) == (
+        "moved",
+        "mlflow-2",
+        "mlflow-1",
+    )
+    assert [m.to_version for m in registry.history("pump-follow", "champion")] == [
+        "mlflow-2",
+        "mlflow-1",
+    ]
+    assert registry.get("pump-follow", "mlflow-2").status == "archived"
+    assert len(registry.versions("pump-follow")) == 3
+
+
+def test_pickles_need_trust_and_a_later_import_with_trust_completes(
+    registry: Registry, mlflow_registry: MlflowRegistry
+) -> None:
+    ml = mlflow_registry
+    untrusted = import_mlflow(registry, ml.uri, "pump")
+    sklearn = untrusted.versions[0]
+    assert sklearn.status == "skipped" and "trust=True" in (sklearn.reason or "")
+    assert untrusted.versions[1].status == "imported"
+    assert registry.aliases("pump") == {"champion": "mlflow-2"}
+
+    trusted = import_mlflow(registry, ml.uri, "pump", trust=True)
+    assert [v.status for v in trusted.versions] == ["imported", "existing", "skipped"]
+    assert registry.aliases("pump") == {"champion": "mlflow-2", "challenger": "mlflow-1"}
+
+
+def test_alias_map_renames_and_selects(registry: Registry, mlflow_registry: MlflowRegistry) -> None:
+    ml = mlflow_registry
+    result = import_mlflow(
+        registry,
+        ml.uri,
+        "pump",
+        model="pumps-eu",
+        alias_map={"challenger": "champion", "champion": "shadow", "gone": "x"},
+        trust=True,
+    )
+    assert registry.aliases("pumps-eu") == {"champion": "mlflow-1", "shadow": "mlflow-2"}
+    gone = next(a for a in result.aliases if a.mlflow_alias == "gone")
+    assert gone.status == "skipped" and "no alias 'gone'" in (gone.reason or "")
+
+
+def test_bad_sources_are_clear_errors(
+    registry: Registry, mlflow_registry: MlflowRegistry, tmp_path: Path
+) -> None:
+    ml = mlflow_registry
+    missing = tmp_path / "nope" / "mlflow.db"
+    with pytest.raises(NotFoundError, match="no such MLflow database"):
+        import_mlflow(registry, f"sqlite:///{missing}", "pump")
+    assert not missing.exists()  # MLflow would have created an empty database
+    with pytest.raises(NotFoundError, match="has no registered model 'ghost'"):
+        import_mlflow(registry, ml.uri, "ghost")
+
+    registry.register("pump", "math:floor", flavor="callable", version="mlflow-1")
+    with pytest.raises(ConflictError, match="not imported from version 1"):
+        import_mlflow(registry, ml.uri, "pump", trust=True)
