@@ -29,6 +29,18 @@ def test_parquet_reads_one_column_at_a_time(tmp_path: Path, table: pa.Table) -> 
     assert [b.num_rows for b in batches] == [2, 1]
 
 
+def test_parquet_text_can_be_read_dictionary_encoded(tmp_path: Path, table: pa.Table) -> None:
+    path = tmp_path / "t.parquet"
+    pq.write_table(table, path)
+    source = open_table(path)
+    text = source.column("c", dictionary=True)
+    assert pa.types.is_dictionary(text.type)
+    assert text.cast(pa.string()).to_pylist() == ["a", "b", "a"]
+    # Numbers are read as they are; in-memory tables are returned untouched.
+    assert source.column("x", dictionary=True).type == pa.float64()
+    assert open_table(table).column("c", dictionary=True).type == pa.string()
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".ndjson"])
 def test_text_formats_match_arrow(tmp_path: Path, table: pa.Table, suffix: str) -> None:
     path = tmp_path / f"t{suffix}"

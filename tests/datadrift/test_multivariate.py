@@ -40,3 +40,26 @@ def test_too_few_rows_is_skipped_with_reason() -> None:
     multivariate = drift(ref, ref).to_dict()["multivariate"]
     assert multivariate["domain_classifier"]["status"] == "skipped"
     assert multivariate["pca_reconstruction"]["reason"]
+
+
+def test_permutation_importance_equals_one_sklearn_auc_per_shuffled_feature() -> None:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.metrics import roc_auc_score
+
+    from modelsteward.datadrift._multivariate import _permutation_importance
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(600, 4))
+    y = (x[:, 0] + 0.5 * x[:, 2] + rng.normal(scale=0.5, size=600) > 0).astype(float)
+    fitted = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(x, y)
+    got = _permutation_importance(fitted, x, y, np.random.default_rng(7))
+    # The textbook loop: shuffle one feature at a time (same random draws, same order).
+    shuffle = np.random.default_rng(7)
+    baseline = roc_auc_score(y, fitted.predict_proba(x)[:, 1])
+    expected = []
+    for j in range(x.shape[1]):
+        shuffled = x.copy()
+        shuffled[:, j] = shuffle.permutation(x[:, j])
+        expected.append(max(baseline - roc_auc_score(y, fitted.predict_proba(shuffled)[:, 1]), 0))
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    assert got[0] > got[2] > max(got[1], got[3])

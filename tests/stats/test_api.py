@@ -7,6 +7,7 @@ import modelsteward.stats as stats
 EXPECTED = {
     "TestResult",
     "anderson_ksamp",
+    "batch_auc",
     "benjamini_hochberg",
     "chi_square",
     "cramer_von_mises",
@@ -20,6 +21,7 @@ EXPECTED = {
     "jensenshannon_numeric",
     "ks_p_value",
     "ks_test",
+    "midranks",
     "psi",
     "psi_numeric",
     "quantile_edges",

@@ -16,7 +16,10 @@ from modelsteward.data._sources import TABLE_EXTENSIONS, TableSource, open_table
 from modelsteward.data._values import (
     CategoryCounts,
     NumericValues,
+    as_numpy,
     category_counts,
+    float_values,
+    from_numpy,
     numeric_values,
 )
 
@@ -26,7 +29,10 @@ __all__ = [
     "ColumnKind",
     "NumericValues",
     "TableSource",
+    "as_numpy",
     "category_counts",
+    "float_values",
+    "from_numpy",
     "infer_kind",
     "numeric_values",
     "open_table",

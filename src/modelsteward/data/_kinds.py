@@ -78,12 +78,13 @@ def infer_kind(column: pa.ChunkedArray | pa.Array) -> ColumnKind:
     if kind_of_type is not None:
         return kind_of_type
     if pa.types.is_dictionary(column.type):
-        column = column.cast(column.type.value_type)
-    distinct = pc.count_distinct(column, mode="only_valid").as_py()
+        distinct, mean_length = _dictionary_shape(column)
+    else:
+        distinct = pc.count_distinct(column, mode="only_valid").as_py()
+        lengths = pc.utf8_length(column) if is_text_type(column.type) else pc.binary_length(column)
+        mean_length = pc.mean(lengths).as_py() or 0.0
     if distinct == valid and valid >= ID_MIN_ROWS:
         return ColumnKind.ID
-    lengths = pc.utf8_length(column) if _is_string(column.type) else pc.binary_length(column)
-    mean_length = pc.mean(lengths).as_py() or 0.0
     if mean_length >= TEXT_MEAN_LENGTH:
         return ColumnKind.TEXT
     if distinct > MAX_CATEGORIES and distinct > valid / 2:
@@ -91,7 +92,26 @@ def infer_kind(column: pa.ChunkedArray | pa.Array) -> ColumnKind:
     return ColumnKind.CATEGORICAL
 
 
-def _is_string(type_: pa.DataType) -> bool:
+def _dictionary_shape(column: pa.ChunkedArray | pa.Array) -> tuple[int, float]:
+    """Distinct values and mean value length of a dictionary column, from its counts.
+
+    Counting works on the indices, so no value is decoded per row.
+    """
+    counted = pc.value_counts(column)
+    values = pc.cast(counted.field("values"), column.type.value_type)
+    counts = counted.field("counts")
+    valid = pc.is_valid(values)
+    values, counts = pc.filter(values, valid), pc.filter(counts, valid)
+    distinct = pc.count_distinct(values).as_py()
+    text = is_text_type(values.type)
+    lengths = pc.utf8_length(values) if text else pc.binary_length(values)
+    total = pc.sum(counts).as_py() or 0
+    weighted = pc.sum(pc.multiply(pc.cast(lengths, pa.int64()), counts)).as_py() or 0
+    return int(distinct), (weighted / total if total else 0.0)
+
+
+def is_text_type(type_: pa.DataType) -> bool:
+    """True for Arrow string types (plain, large and, where pyarrow has it, view)."""
     return bool(pa.types.is_string(type_) or pa.types.is_large_string(type_)) or bool(
         getattr(pa.types, "is_string_view", lambda _t: False)(type_)
     )
@@ -106,7 +126,7 @@ def _kind_of_type(type_: pa.DataType) -> ColumnKind | None:
         return ColumnKind.DATETIME
     if pa.types.is_null(type_):
         return ColumnKind.EMPTY
-    if pa.types.is_dictionary(type_) or _is_string(type_) or pa.types.is_binary(type_):
+    if pa.types.is_dictionary(type_) or is_text_type(type_) or pa.types.is_binary(type_):
         return None
     # Lists, structs and other nested values: compared as their text form.
     return ColumnKind.TEXT

@@ -8,7 +8,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["CategoryCounts", "NumericValues", "category_counts", "numeric_values"]
+__all__ = [
+    "CategoryCounts",
+    "NumericValues",
+    "as_numpy",
+    "category_counts",
+    "from_numpy",
+    "numeric_values",
+]
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,80 @@ class CategoryCounts:
     nulls: int
 
 
+def as_numpy(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A numpy array of an Arrow column's values.
+
+    Null-free integer and floating columns are viewed straight from their data buffers
+    (one copy only when there are several chunks). pyarrow's own ``to_numpy`` goes
+    through its pandas conversion layer, which imports pandas (0.3 s) on first use;
+    other types (nulls, strings, booleans) still take that path.
+
+    >>> as_numpy(pa.chunked_array([[1, 2], [3]])).tolist()
+    [1, 2, 3]
+    """
+    type_ = column.type
+    if not (pa.types.is_integer(type_) or pa.types.is_floating(type_)) or column.null_count:
+        if isinstance(column, pa.ChunkedArray):
+            return np.asarray(column.to_numpy())
+        return np.asarray(column.to_numpy(zero_copy_only=False))
+    return _joined([_data_view(chunk) for chunk in _chunks(column)], type_)
+
+
+def float_values(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """The column cast to float64, as a writable numpy array with NaN where it is null.
+
+    >>> float_values(pa.chunked_array([[1, None], [3]])).tolist()
+    [1.0, nan, 3.0]
+    """
+    floats = pc.cast(column, pa.float64())
+    parts = []
+    for chunk in _chunks(floats):
+        values = np.array(_data_view(chunk))
+        if chunk.null_count:
+            values[~_validity(chunk)] = np.nan
+        parts.append(values)
+    return _joined(parts, pa.float64())
+
+
+def _chunks(column: pa.ChunkedArray | pa.Array) -> list[pa.Array]:
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    return [chunk for chunk in chunks if len(chunk)]
+
+
+def _data_view(chunk: pa.Array) -> np.ndarray:
+    """The chunk's fixed-width data buffer as numpy (slots under nulls are undefined)."""
+    dtype = np.dtype(chunk.type.to_pandas_dtype())
+    return np.frombuffer(
+        chunk.buffers()[1], dtype=dtype, count=len(chunk), offset=chunk.offset * dtype.itemsize
+    )
+
+
+def _validity(chunk: pa.Array) -> np.ndarray:
+    """True where the chunk holds a value, from its validity bitmap."""
+    bits = np.unpackbits(np.frombuffer(chunk.buffers()[0], dtype=np.uint8), bitorder="little")
+    return bits[chunk.offset : chunk.offset + len(chunk)].astype(bool)
+
+
+def _joined(parts: list[np.ndarray], type_: pa.DataType) -> np.ndarray:
+    if not parts:
+        return np.empty(0, dtype=np.dtype(type_.to_pandas_dtype()))
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def from_numpy(values: np.ndarray) -> pa.Array:
+    """An Arrow array over a 1-D numeric numpy array, sharing its memory.
+
+    ``pa.array`` would first check whether ``values`` is a pandas object, which
+    imports pandas (0.3 s) on first use; this builds the array from the buffer.
+
+    >>> from_numpy(np.array([3, 1, 2])).to_pylist()
+    [3, 1, 2]
+    """
+    array = np.ascontiguousarray(values)
+    type_ = pa.from_numpy_dtype(array.dtype)
+    return pa.Array.from_buffers(type_, len(array), [None, pa.py_buffer(array)])
+
+
 def numeric_values(column: pa.ChunkedArray | pa.Array) -> NumericValues:
     """Finite float64 values of a numeric, boolean or temporal column."""
     nulls = int(column.null_count)
@@ -53,10 +134,7 @@ def numeric_values(column: pa.ChunkedArray | pa.Array) -> NumericValues:
         )
     if nulls:
         column = pc.drop_null(column)
-    if isinstance(column, pa.ChunkedArray):
-        array = np.asarray(column.to_numpy(), dtype=np.float64)
-    else:
-        array = np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.float64)
+    array = np.asarray(as_numpy(column), dtype=np.float64)
     finite = np.isfinite(array)
     dropped = int(array.size - np.count_nonzero(finite))
     if dropped:
@@ -68,14 +146,24 @@ def numeric_values(column: pa.ChunkedArray | pa.Array) -> NumericValues:
 def category_counts(column: pa.ChunkedArray | pa.Array) -> CategoryCounts:
     """Count each distinct value of a column; values are compared as text."""
     nulls = int(column.null_count)
-    if pa.types.is_dictionary(column.type):
-        column = pc.cast(column, column.type.value_type)
-    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+    dictionary = pa.types.is_dictionary(column.type)
+    if not dictionary and not (
+        pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+    ):
         column = pc.cast(column, pa.string())
+    # A dictionary column is counted on its indices (no string is decoded per row);
+    # only the distinct values are decoded afterwards.
     counted = pc.value_counts(column)
     values = counted.field("values")
-    counts = counted.field("counts").to_numpy(zero_copy_only=False).astype(np.int64)
-    keep = pc.is_valid(values).to_numpy(zero_copy_only=False)
-    categories = np.asarray(values.to_numpy(zero_copy_only=False), dtype=object)[keep]
-    order = np.argsort(categories.astype(str), kind="stable")
-    return CategoryCounts(categories=categories[order], counts=counts[keep][order], nulls=nulls)
+    if dictionary:
+        values = pc.cast(values, pa.string())
+    counts = as_numpy(counted.field("counts")).astype(np.int64)
+    names = values.to_pylist()  # the distinct values only: few, even for big columns
+    keep = np.array([name is not None for name in names], dtype=bool)
+    text = np.array([name for name in names if name is not None], dtype=str)
+    # Chunks of a dictionary column may carry different dictionaries; the same text
+    # can then be counted once per dictionary, so equal texts are summed here.
+    categories, where = np.unique(text, return_inverse=True)
+    totals = np.zeros(categories.size, dtype=np.int64)
+    np.add.at(totals, where, counts[keep])
+    return CategoryCounts(categories=categories.astype(object), counts=totals, nulls=nulls)

@@ -9,7 +9,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from modelsteward import stats
-from modelsteward.data import ColumnKind, category_counts, numeric_values
+from modelsteward.data import (
+    ColumnKind,
+    category_counts,
+    float_values,
+    from_numpy,
+    numeric_values,
+)
 from modelsteward.datadrift._methods import METHODS, Method
 from modelsteward.datadrift._report import ColumnDrift, ColumnQuality
 from modelsteward.errors import ParameterError
@@ -273,8 +279,8 @@ def _samples(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The column's values at the sampled rows, as floats (category codes for categoricals)."""
     assert request.sample_reference is not None and request.sample_current is not None
-    ref = reference.take(pa.array(request.sample_reference))
-    cur = current.take(pa.array(request.sample_current))
+    ref = reference.take(from_numpy(request.sample_reference))
+    cur = current.take(from_numpy(request.sample_current))
     if request.kind in (ColumnKind.NUMERIC, ColumnKind.DATETIME):
         cast = _as_numeric(cur, request.kind)
         return _to_float(ref, request.kind), (
@@ -286,7 +292,7 @@ def _samples(
     def codes(values: pa.ChunkedArray) -> np.ndarray:
         text = pc.cast(values, pa.string())
         index = pc.index_in(text, value_set=codes_of)
-        return np.asarray(index.to_numpy(zero_copy_only=False), dtype=np.float64)
+        return float_values(index)
 
     return codes(ref), codes(cur)
 
@@ -298,13 +304,15 @@ def _to_float(values: pa.ChunkedArray, kind: ColumnKind) -> np.ndarray:
             if not pa.types.is_date(values.type)
             else (pc.cast(pc.cast(values, pa.date32()), pa.int32()))
         )
-    array = np.array(values.to_numpy(), dtype=np.float64)  # a writable copy
+    array = float_values(values)
     array[~np.isfinite(array)] = np.nan
     return array
 
 
 def _as_numeric(values: pa.ChunkedArray, kind: ColumnKind) -> pa.ChunkedArray | None:
     """The column as numbers, or None when its values are not numbers."""
+    if pa.types.is_dictionary(values.type):
+        values = pc.cast(values, values.type.value_type)
     type_ = values.type
     if pa.types.is_integer(type_) or pa.types.is_floating(type_) or pa.types.is_boolean(type_):
         return values if not pa.types.is_boolean(type_) else pc.cast(values, pa.int8())

@@ -22,6 +22,7 @@ from modelsteward.datadrift._methods import Method, get_method
 from modelsteward.datadrift._multivariate import multivariate_drift
 from modelsteward.datadrift._report import ColumnDrift, ColumnQuality, DriftReport
 from modelsteward.datadrift._rule import Correction, DecisionRule
+from modelsteward.datadrift._warmup import warm_imports
 from modelsteward.errors import InputError, ParameterError
 from modelsteward.profiles import TableProfile, profile_table
 
@@ -133,6 +134,7 @@ def drift(
             report.multivariate = _profiles_have_no_rows()
         return report
 
+    warm_imports(multivariate=multivariate)
     ref_source = open_table(reference, name=_label(reference, "reference"))
     cur_source = open_table(current, name=_label(current, "current"))
     sides = [(ref_source.name, ref_source.num_rows), (cur_source.name, cur_source.num_rows)]
@@ -182,8 +184,8 @@ def _compare_column(
 ) -> ColumnResult:
     if name not in ref_source.schema.names or name not in cur_source.schema.names:
         return _one_side_only(name, in_reference=name in ref_source.schema.names)
-    reference = ref_source.column(name)
-    current = cur_source.column(name)
+    reference = ref_source.column(name, dictionary=True)
+    current = cur_source.column(name, dictionary=True)
     kind = kind or infer_kind(reference)
     coerced = ref_source.coerced.get(name) or cur_source.coerced.get(name)
     if kind in _SKIP_REASONS:

@@ -13,7 +13,8 @@ arguments raise :class:`modelsteward.errors.ParameterError`.
 - aligned counts (categories, histogram bins, profiles): :func:`psi`,
   :func:`jensenshannon`, :func:`hellinger`, :func:`total_variation`,
   :func:`chi_square`, :func:`z_test_proportions`, :func:`fisher_exact`;
-- multiple testing: :func:`holm`, :func:`benjamini_hochberg`.
+- multiple testing: :func:`holm`, :func:`benjamini_hochberg`;
+- ranks: :func:`midranks`, :func:`batch_auc` (rank-sum ROC AUC, row-wise).
 
 >>> from modelsteward import stats
 >>> round(stats.ks_test([1.0, 2.0, 3.0], [4.0, 5.0, 6.0]).statistic, 4)
@@ -42,11 +43,13 @@ from modelsteward.stats._numeric import (
     ks_test,
     wasserstein_normed,
 )
+from modelsteward.stats._ranks import batch_auc, midranks
 from modelsteward.stats._result import TestResult
 
 __all__ = [
     "TestResult",
     "anderson_ksamp",
+    "batch_auc",
     "benjamini_hochberg",
     "chi_square",
     "cramer_von_mises",
@@ -60,6 +63,7 @@ __all__ = [
     "jensenshannon_numeric",
     "ks_p_value",
     "ks_test",
+    "midranks",
     "psi",
     "psi_numeric",
     "quantile_edges",
