@@ -5,7 +5,9 @@ and audit each step.
 (no trigger), ``blocked`` (cooldown, budget, a run in flight or a duplicate), ``failed``
 (no usable data or training failed; the cause is in ``failure``), ``rejected`` (the gate
 refused the candidate; it is registered as rejected with the evidence) or ``candidate``
-(registered, ready for shadow and canary). :meth:`RetrainLoop.request_external` hands the
+(registered, ready for shadow and canary); ``running`` between :meth:`RetrainLoop.begin` and
+:meth:`RetrainLoop.execute`, the two halves of ``run_once`` that let a scheduler decide at
+once and train on a worker. :meth:`RetrainLoop.request_external` hands the
 trigger to an external orchestrator instead (see ``docs/retrain-webhook.md``).
 
 Audit actions: ``retrain.decided``, ``retrain.started``, ``retrain.failed``,
@@ -45,7 +47,7 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
-from modelsteward.errors import StewardError
+from modelsteward.errors import ParameterError, StewardError
 from modelsteward.retrain._data import Source, Strategy, build_training_data
 from modelsteward.retrain._errors import TrainingFailed
 from modelsteward.retrain._gate import GateConfig, GateResult, evaluate_candidate
@@ -56,7 +58,7 @@ from modelsteward.retrain._webhook import retrain_event
 
 __all__ = ["RetrainJob", "RetrainLoop", "RunRecord", "RunStatus"]
 
-RunStatus = Literal["skipped", "blocked", "failed", "rejected", "candidate", "requested"]
+RunStatus = Literal["skipped", "blocked", "running", "failed", "rejected", "candidate", "requested"]
 
 
 @dataclass(frozen=True)
@@ -219,15 +221,38 @@ class RetrainLoop:
         ``force`` (a reason, e.g. "requested by alice") skips the policy: the run starts
         whatever the cooldown, budget or triggers say, and is audited as forced.
         """
+        record = self.begin(signals, force=force)
+        if record.status != "running":
+            return record
+        return self.execute(record, features, labels)
+
+    def begin(self, signals: Signals | None, *, force: str | None = None) -> RunRecord:
+        """The first half of :meth:`run_once`: decide and, if a run is due, mark it started
+        (status ``running``; the policy now counts it in flight). Cheap: a scheduler calls
+        it, then hands the record to :meth:`execute` on a worker.
+        """
         now = self.clock.now()
         given = signals is not None
         signals = replace(signals or Signals(now=now), now=now)
         record = self._decide(signals, force)
-        decision = record.decision
-        if not decision.run:
-            return record
-        labels_total = signals.labels_total if given else None  # keep the count unknown
-        self.state = self.state.started(decision, now, labels_total=labels_total)
+        if record.decision.run:
+            labels_total = signals.labels_total if given else None  # keep the count unknown
+            self.state = self.state.started(record.decision, now, labels_total=labels_total)
+            record.status = "running"
+        return record
+
+    def execute(
+        self,
+        record: RunRecord,
+        features: Source | Callable[[], Source],
+        labels: pa.Table | Callable[[], pa.Table | None] | None,
+    ) -> RunRecord:
+        """The second half of :meth:`run_once`: train, gate and register the run that
+        :meth:`begin` started, then end it in the policy state."""
+        if record.status != "running":
+            raise ParameterError(
+                f"Only a run that begin() started can be executed (status {record.status!r})."
+            )
         handled = False
         try:
             handled = self._run(record, features, labels)

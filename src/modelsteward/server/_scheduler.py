@@ -6,6 +6,10 @@ evaluated yet (at most ``backfill`` of them, newest last), stores every figure, 
 applies the alert rules. Each version seen in a window (up to ``max_versions``) gets its
 own series too (drift and data quality stay per model). The clock is injected; tests
 drive :meth:`run_once` directly.
+
+With a :class:`~modelsteward.server._retrain.RetrainDispatcher`, the windows a run
+evaluated (and the alerts it sent) then go to the models' retraining policies; the runs
+they allow are handed to the dispatcher's workers, so a run never waits for training.
 """
 
 from __future__ import annotations
@@ -13,10 +17,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from modelsteward.server._alerting import AlertEngine, Notification
 from modelsteward.server._evaluate import evaluate_window, parse_window
 from modelsteward.store import Model, Store
+
+if TYPE_CHECKING:
+    from modelsteward.server._retrain import Evaluated, RetrainDispatcher
 
 __all__ = ["Scheduler"]
 
@@ -39,6 +47,7 @@ class Scheduler:
         retention_days: int = 0,
         max_versions: int = 20,
         clock: Callable[[], datetime] = _utcnow,
+        retrain: RetrainDispatcher | None = None,
     ) -> None:
         self.max_versions = max_versions
         self.retention_days = retention_days
@@ -47,6 +56,7 @@ class Scheduler:
         self.alerts = alerts
         self.backfill = backfill
         self.clock = clock
+        self.retrain = retrain
 
     def closed_windows(
         self, model: Model, width: timedelta, now: datetime
@@ -66,6 +76,7 @@ class Scheduler:
         """Evaluate what closed since the last run; returns the notifications sent."""
         now = self.clock()
         notes: list[Notification] = []
+        evaluated: list[Evaluated] = []
         if self.store.features is not None and self.retention_days > 0:
             self.store.features.prune(now, self.retention_days)
         for model in self.store.models.list():
@@ -74,13 +85,24 @@ class Scheduler:
                     if self.store.evaluations.exists(model.id, _MARKER, start, end):
                         continue
                     try:
-                        notes += self._evaluate(model, name, start, end, now)
+                        notes += self._evaluate(model, name, start, end, now, evaluated)
                     except Exception:
                         log.exception("evaluating %s [%s, %s) failed", model.name, start, end)
+        if self.retrain is not None:
+            try:
+                self.retrain.after_cycle(evaluated, notes)
+            except Exception:
+                log.exception("handing the evaluation to the retraining policies failed")
         return notes
 
     def _evaluate(
-        self, model: Model, window: str, start: datetime, end: datetime, now: datetime
+        self,
+        model: Model,
+        window: str,
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        evaluated: list[Evaluated],
     ) -> list[Notification]:
         metrics, details = evaluate_window(self.store, model, start, end)
         record = self.store.evaluations.record
@@ -93,6 +115,10 @@ class Scheduler:
                 record(model.id, metric, start, end, value)
         if not record(model.id, _MARKER, start, end, metrics[_MARKER], details=details):
             return []  # another server instance finished this window first
+        if self.retrain is not None:
+            from modelsteward.server._retrain import Evaluated
+
+            evaluated.append(Evaluated(model.name, window, start, end, metrics))
         if self.alerts is None:
             return []
         return self.alerts.apply(model, window, start, end, metrics, now)
