@@ -126,6 +126,35 @@ class RetrainDispatcher:
         How a spec trains (default: :class:`SubprocessRunner` with the spec's timeout).
     workers:
         Runs at the same time (different models; one model never has two).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from modelsteward.retrain import InMemoryRegistry, InProcessRunner
+    >>> from modelsteward.server._retrain_config import parse_retrain
+    >>> from modelsteward.store import LabelRecord, PredictionRecord
+    >>> home = Path(tempfile.mkdtemp())
+    >>> store = Store(f"sqlite:///{home}/s.db", feature_dir=home / "features")
+    >>> store.upgrade(); _ = store.models.create("m", "binary")
+    >>> t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> _ = store.ingest_predictions("m", [PredictionRecord(id=str(i), prediction=1,
+    ...     timestamp=t0 + timedelta(seconds=i), features={"x": i / 400}) for i in range(400)])
+    >>> _ = store.ingest_labels("m", [LabelRecord(id=str(i), label=int(i > 200))
+    ...                               for i in range(400)])
+    >>> specs = parse_retrain({"m": {"entry_point": "modelsteward.retrain._examples:threshold",
+    ...     "params": {"at": 0.5}, "triggers": {"new_labels": 100}, "gate": {"min_samples": 50}}})
+    >>> registry = InMemoryRegistry()
+    >>> retrain = RetrainDispatcher(store, specs, registry=lambda spec: registry,
+    ...     default_window="1h", runner=lambda spec: InProcessRunner(),
+    ...     clock=lambda: t0 + timedelta(hours=1))
+    >>> [r.status for r in retrain.after_cycle([])]  # 400 new labels >= 100: a run starts
+    ['running']
+    >>> retrain.wait(30), [(v.version, v.status) for v in registry.versions["m"]]
+    (True, [('v1', 'candidate')])
+    >>> retrain.states.get("m").stage
+    'validating'
+    >>> retrain.close(); store.close()
     """
 
     def __init__(

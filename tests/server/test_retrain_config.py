@@ -1,0 +1,129 @@
+"""``[retrain.<model>]`` tables: what they build, and the errors that name what is wrong."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from modelsteward.errors import DataReadError, ParameterError
+from modelsteward.retrain import (
+    AllHistory,
+    DetectorTrigger,
+    DriftTrigger,
+    LabelsTrigger,
+    PerformanceTrigger,
+    ScheduleTrigger,
+    SlidingWindow,
+)
+from modelsteward.server._retrain_config import (
+    dispatcher_from_settings,
+    load_retrain,
+    parse_retrain,
+)
+from modelsteward.settings import Settings
+from modelsteward.store import Store
+
+FULL = """
+[retrain.churn]
+entry_point = "pkg.train:fit"
+window = "1d"
+strategy = "window"
+window_days = 30
+holdout = 500
+cooldown_hours = 12
+max_runs_per_day = 1
+params = { depth = 3 }
+[retrain.churn.gate]
+max_accuracy_drop = 0.02
+[retrain.churn.triggers]
+drift = { share_threshold = 0.3 }
+performance = [{ metric = "accuracy", below = 0.85, source = "estimated" },
+               { metric = "rmse", above = 2.0 }]
+detector = true
+every_hours = 168
+new_labels = 5000
+"""
+
+
+def test_a_full_table_builds_the_policy_and_the_job(tmp_path: Path) -> None:
+    path = tmp_path / "steward.toml"
+    path.write_text(FULL, encoding="utf-8")
+    spec = load_retrain(path)["churn"]
+    policy = spec.policy()
+    assert policy.cooldown == timedelta(hours=12) and policy.max_runs_per_day == 1
+    assert policy.triggers == (
+        DriftTrigger(share_threshold=0.3),
+        PerformanceTrigger("accuracy", 0.85, "estimated", True),
+        PerformanceTrigger("rmse", 2.0, "realized", False),
+        DetectorTrigger(("mistake_drift",)),
+        ScheduleTrigger(timedelta(hours=168)),
+        LabelsTrigger(5000),
+    )
+    job = spec.job("churn", "regression")
+    assert job.gate.task == "regression" and job.gate.max_accuracy_drop == 0.02
+    assert job.strategy == SlidingWindow(span=timedelta(days=30))
+    assert (job.holdout, job.label, job.id_column) == (500, "label", "prediction_id")
+    assert job.params == {"depth": 3}
+    assert spec.window == "1d"
+
+
+def test_defaults() -> None:
+    spec = parse_retrain({"m": {"entry_point": "a.b:c"}})["m"]
+    assert spec.policy().triggers == () and spec.policy().cooldown == timedelta(hours=6)
+    assert isinstance(spec.job("m", "binary").strategy, AllHistory)
+    assert spec.job("m", "binary").holdout == 0.2
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"entry_point": "no-colon"}, "entry_point"),
+        ({"entry_point": "a:b", "typo": 1}, "typo"),
+        ({"entry_point": "a:b", "window": "soon"}, "window"),
+        ({"entry_point": "a:b", "strategy": "window"}, "window_days"),
+        ({"entry_point": "a:b", "triggers": {"performance": [{"metric": "x"}]}}, "below"),
+        ({"entry_point": "a:b", "triggers": {"new_labels": 0}}, "new_labels"),
+        ({"entry_point": "a:b", "max_runs_per_day": 0}, "max_runs_per_day"),
+    ],
+)
+def test_bad_tables_name_the_problem(table: dict[str, object], message: str) -> None:
+    with pytest.raises(ParameterError, match=message) as info:
+        parse_retrain({"churn": table})
+    assert "[retrain.churn]" in str(info.value)
+
+
+def test_a_bad_gate_key_is_a_parameter_error() -> None:
+    spec = parse_retrain({"m": {"entry_point": "a:b", "gate": {"nope": 1}}})["m"]
+    with pytest.raises(ParameterError, match=r"\[retrain.m.gate\]"):
+        spec.job("m", "binary")
+
+
+def test_files(tmp_path: Path) -> None:
+    assert load_retrain(tmp_path / "missing.toml") == {}
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[retrain\n", encoding="utf-8")
+    with pytest.raises(DataReadError, match="bad.toml"):
+        load_retrain(bad)
+    odd = tmp_path / "odd.toml"
+    odd.write_text('retrain = "yes"\n', encoding="utf-8")
+    with pytest.raises(ParameterError, match="odd.toml"):
+        load_retrain(odd)
+
+
+def test_the_dispatcher_comes_from_the_settings_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    store.upgrade()
+    settings = Settings(home=tmp_path, evaluation_windows=["30m", "1d"])
+    monkeypatch.setenv("STEWARD_CONFIG", str(tmp_path / "none.toml"))
+    assert dispatcher_from_settings(settings, store) is None
+    (tmp_path / "steward.toml").write_text(FULL, encoding="utf-8")
+    monkeypatch.setenv("STEWARD_CONFIG", str(tmp_path / "steward.toml"))
+    dispatcher = dispatcher_from_settings(settings, store)
+    assert dispatcher is not None
+    assert list(dispatcher.specs) == ["churn"] and dispatcher.default_window == "30m"
+    dispatcher.close()
+    store.close()
