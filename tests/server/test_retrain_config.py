@@ -104,11 +104,11 @@ def test_files(tmp_path: Path) -> None:
     assert load_retrain(tmp_path / "missing.toml") == {}
     bad = tmp_path / "bad.toml"
     bad.write_text("[retrain\n", encoding="utf-8")
-    with pytest.raises(DataReadError, match="bad.toml"):
+    with pytest.raises(DataReadError, match=r"bad\.toml"):
         load_retrain(bad)
     odd = tmp_path / "odd.toml"
     odd.write_text('retrain = "yes"\n', encoding="utf-8")
-    with pytest.raises(ParameterError, match="odd.toml"):
+    with pytest.raises(ParameterError, match=r"odd\.toml"):
         load_retrain(odd)
 
 
