@@ -226,3 +226,28 @@ def test_missing_retained_features_fail_the_run_with_a_clear_reason(
     assert len(failed) == 1 and "feature_retention_days" in failed[0].details["message"]
     retrain.close(wait=True)
     store.close()
+
+
+def test_an_alert_of_the_same_cycle_moves_the_stage_to_alerted(
+    home: tuple[str, Path],
+) -> None:
+    from modelsteward.server._alerting import AlertEngine
+    from modelsteward.settings import AlertRuleSettings
+
+    store = _store(home)
+    _model(store)
+    _traffic(store, T0)
+    clock = Clock(T0 + timedelta(hours=1, minutes=1))
+    rule = AlertRuleSettings(
+        name="low-accuracy", metric="accuracy", op="<", threshold=0.8, no_data="ignore"
+    )
+    alerts = AlertEngine(store, [rule], [])
+    retrain = _dispatcher(store, home, clock, params={"sleep": 2.0})
+    notes = Scheduler(store, ["1h"], clock=clock, alerts=alerts, retrain=retrain).run_once()
+    assert [n.alert.rule for n in notes] == ["low-accuracy"]
+    state = RolloutStateRepository(store.engine).get("m")
+    assert state is not None and state.stage in ("alerted", "retraining")
+    assert state.retrain["detected"]["alerts"][0]["rule"] == "low-accuracy"
+    assert retrain.wait(timeout=60)
+    retrain.close(wait=True)
+    store.close()
