@@ -265,3 +265,22 @@ def test_concurrent_traffic_looks_and_retrain_writes_do_not_corrupt_the_row(
     resumed = Gateway([_spec(policy=policy)], clock=clock, state_store=StoreStateStore(stores[1]))
     assert resumed.models["m"].rollout.status()["stage_requests"] == r.status()["stage_requests"]
     resumed.close()
+
+
+def test_saves_copy_under_the_lock_and_write_only_the_newest_capture() -> None:
+    """The evidence is copied under the machine's lock and compressed and written after it;
+    of captures waiting together only the newest is written."""
+    from modelsteward.rollout._persist import Persistence
+
+    states = InMemoryStateStore()
+    r = Rollout("m", "v1", policy=POLICY, clock=ManualClock(0.0))
+    r.start("v2")
+    keeper = Persistence(states)
+    with r._lock:
+        keeper.capture(r)
+        _feed(r, "baseline", 10, 0.0, 1)
+        keeper.capture(r)
+        _feed(r, "baseline", 5, 0.0, 2)  # after the capture: not in it
+    keeper.flush(r)
+    keeper.flush(r)  # nothing left to write
+    assert states.saves == 1 and states.snapshots["m"].arms["baseline"]["n"] == 10

@@ -22,7 +22,6 @@ machine for the same model resumes the saved rollout (:attr:`Rollout.resumed`).
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -32,7 +31,13 @@ from typing import Any, Literal
 
 from modelsteward.rollout._analysis import Analysis, ArmData, analyse, analyse_shadow
 from modelsteward.rollout._errors import ApprovalError, RolloutStateError
-from modelsteward.rollout._persist import StateStore, apply_snapshot, status_of, take_snapshot
+from modelsteward.rollout._persist import (
+    Persistence,
+    StateStore,
+    apply_snapshot,
+    flushed,
+    status_of,
+)
 from modelsteward.rollout._policy import RolloutPolicy
 from modelsteward.rollout._protocols import Clock, EventLog, InMemoryEventLog, SystemClock
 from modelsteward.rollout._split import Arm, assign, srm_check
@@ -44,7 +49,6 @@ RolloutStatus = Literal[
 ]
 _ACTIVE = ("shadow", "canary", "awaiting_approval")
 _MAX_LABEL_INDEX = 100_000
-_log = logging.getLogger("modelsteward.rollout")
 
 
 @dataclass(frozen=True)
@@ -92,8 +96,7 @@ class Rollout:
         self._lock = threading.RLock()
         self._new_stage()
         self.state_store = state_store
-        #: How many saves to the state store failed (logged; decisions go on in memory).
-        self.save_errors = 0
+        self._persistence = Persistence(state_store)
         saved = state_store.load(model) if state_store is not None and resume else None
         #: Whether this machine picked up a rollout saved by an earlier one.
         self.resumed = saved is not None
@@ -173,6 +176,7 @@ class Rollout:
             self._labels.popitem(last=False)
 
     # -- decisions -------------------------------------------------------------------
+    @flushed
     def start(self, candidate: str, *, actor: str | None = None, reason: str = "") -> None:
         """Begin a rollout of ``candidate`` (shadow first if the policy says so)."""
         with self._lock:
@@ -192,6 +196,7 @@ class Rollout:
             new: RolloutStatus = "shadow" if self.policy.shadow else "canary"
             self._transition(new, f"{new}_started", actor=actor, reason=reason)
 
+    @flushed
     def check(self) -> CheckResult:
         """Look at the data of the current stage and advance, hold or roll back."""
         with self._lock:
@@ -250,6 +255,7 @@ class Rollout:
         self._promote("automation", "every stage passed", evidence)
         return CheckResult("promote", "pass", "promoted", evidence)
 
+    @flushed
     def approve(self, actor: str, reason: str) -> None:
         """Record a human approval and promote the candidate waiting for it."""
         with self._lock:
@@ -264,6 +270,7 @@ class Rollout:
             self._event("approved", actor=actor, reason=reason, evidence=evidence)
             self._promote(actor, reason, evidence)
 
+    @flushed
     def rollback(self, *, actor: str, reason: str) -> None:
         """Roll the candidate back now (always allowed during a rollout)."""
         with self._lock:
@@ -273,6 +280,7 @@ class Rollout:
                 )
             self._rollback(actor, reason, {}, False)
 
+    @flushed
     def acknowledge(self, *, actor: str, reason: str) -> None:
         """Let a human restart the loop after ``needs_human``."""
         with self._lock:
@@ -351,19 +359,19 @@ class Rollout:
         if self.on_change is not None:
             self.on_change(self)
 
+    @property
+    def save_errors(self) -> int:
+        """How many saves to the state store failed (logged; decisions go on in memory)."""
+        return self._persistence.errors
+
+    @flushed
     def checkpoint(self) -> None:
         """Save the rollout and the evidence of its stage now (no-op without a state store)."""
         with self._lock:
             self._save()
 
     def _save(self) -> None:
-        if self.state_store is None:
-            return
-        try:
-            self.state_store.save(self.model, take_snapshot(self))
-        except Exception:  # persistence must never stop a rollback or break serving
-            self.save_errors += 1
-            _log.exception("could not save the rollout state of %s", self.model)
+        self._persistence.capture(self)
 
     def _event(self, event: str, **details: Any) -> None:
         payload: dict[str, Any] = {

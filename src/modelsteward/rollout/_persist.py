@@ -26,12 +26,14 @@ a dict, ``modelsteward.rollout.StoreStateStore`` in the store's ``rollout_states
 
 from __future__ import annotations
 
+import functools
 import io
+import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
@@ -40,13 +42,20 @@ from modelsteward.rollout._analysis import ArmData
 if TYPE_CHECKING:
     from modelsteward.rollout._machine import CheckResult, Rollout
 
+_log = logging.getLogger("modelsteward.rollout")
+P = ParamSpec("P")
+T = TypeVar("T")
+R = TypeVar("R", bound="Rollout")
+
 __all__ = [
     "InMemoryStateStore",
+    "Persistence",
     "RolloutSnapshot",
     "StateStore",
     "apply_snapshot",
     "decode_samples",
     "encode_samples",
+    "flushed",
     "status_of",
     "take_snapshot",
 ]
@@ -112,11 +121,17 @@ def encode_samples(
     >>> b.n, b.errors.tolist(), b.correct.tolist(), c.n, d, e
     (1, [0.0], [1.0], 0, [0.5], [])
     """
+    return _encode(
+        baseline._buf[:, : baseline.n], candidate._buf[:, : candidate.n], disagree, abs_diff
+    )
+
+
+def _encode(base: np.ndarray, cand: np.ndarray, disagree: Any, abs_diff: Any) -> bytes:
     out = io.BytesIO()
     np.savez_compressed(
         out,
-        baseline=baseline._buf[:, : baseline.n],
-        candidate=candidate._buf[:, : candidate.n],
+        baseline=base,
+        candidate=cand,
         disagree=np.asarray(disagree, dtype=np.float64),
         abs_diff=np.asarray(abs_diff, dtype=np.float64),
     )
@@ -141,12 +156,12 @@ def decode_samples(blob: bytes) -> tuple[ArmData, ArmData, list[float], list[flo
         )
 
 
-def _counts(arm: ArmData) -> dict[str, Any]:
-    correct = arm.correct
+def _counts(values: np.ndarray) -> dict[str, Any]:
+    correct = values[3][~np.isnan(values[3])]
     return {
-        "n": arm.n,
-        "errors": int(np.nansum(arm.errors)),
-        "cost": float(np.nansum(arm.cost)),
+        "n": int(values.shape[1]),
+        "errors": int(np.nansum(values[0])),
+        "cost": float(np.nansum(values[2])),
         "labelled": int(correct.size),
         "correct": int(correct.sum()),
     }
@@ -163,25 +178,104 @@ def _check_dict(check: CheckResult | None) -> dict[str, Any] | None:
     }
 
 
+@dataclass(frozen=True)
+class _Captured:
+    """A rollout's fields and copies of its evidence, taken quickly under its lock."""
+
+    fields: dict[str, Any]
+    base: np.ndarray
+    cand: np.ndarray
+    disagree: list[float]
+    abs_diff: list[float]
+
+    def snapshot(self) -> RolloutSnapshot:
+        empty = not (self.base.size or self.cand.size or self.disagree or self.abs_diff)
+        return RolloutSnapshot(
+            **self.fields,
+            arms={"baseline": _counts(self.base), "candidate": _counts(self.cand)},
+            samples=None if empty else _encode(self.base, self.cand, self.disagree, self.abs_diff),
+        )
+
+
+def _capture(r: Rollout) -> _Captured:
+    fields = {
+        "state": r.state,
+        "champion": r.champion,
+        "previous": r.previous,
+        "candidate": r.candidate,
+        "step": r.step,
+        "stage_started": r._stage_started,
+        "failed_checks": r.failed_checks,
+        "auto_rollbacks": r.auto_rollbacks,
+        "last_check": _check_dict(r.last_check),
+        "last_promotion": r.last_promotion,
+    }
+    return _Captured(
+        fields,
+        r._base._buf[:, : r._base.n].copy(),
+        r._cand._buf[:, : r._cand.n].copy(),
+        list(r._disagree),
+        list(r._abs_diff),
+    )
+
+
 def take_snapshot(r: Rollout) -> RolloutSnapshot:
     """The snapshot of ``r`` now (call it holding ``r``'s lock)."""
-    base, cand = r._base, r._cand
-    return RolloutSnapshot(
-        state=r.state,
-        champion=r.champion,
-        previous=r.previous,
-        candidate=r.candidate,
-        step=r.step,
-        stage_started=r._stage_started,
-        failed_checks=r.failed_checks,
-        auto_rollbacks=r.auto_rollbacks,
-        last_check=_check_dict(r.last_check),
-        last_promotion=r.last_promotion,
-        arms={"baseline": _counts(base), "candidate": _counts(cand)},
-        samples=encode_samples(base, cand, r._disagree, r._abs_diff)
-        if base.n or cand.n or r._disagree or r._abs_diff
-        else None,
-    )
+    return _capture(r).snapshot()
+
+
+class Persistence:
+    """How a :class:`~modelsteward.rollout.Rollout` is saved without stalling its traffic.
+
+    :meth:`capture` runs under the machine's lock and only copies; :meth:`flush`, called
+    once the lock is released, compresses and writes the newest capture (an older one that
+    lost the race to the writer is dropped, so the store never goes back in time). A failed
+    write is logged and counted: decisions and serving go on in memory.
+    """
+
+    def __init__(self, store: StateStore | None) -> None:
+        self.store = store
+        self.errors = 0
+        self._pending: tuple[int, _Captured] | None = None
+        self._seq = 0
+        self._written = 0
+        self._write_lock = threading.Lock()
+
+    def capture(self, r: Rollout) -> None:
+        """Remember ``r`` as it is now (call it holding ``r``'s lock)."""
+        if self.store is not None:
+            self._seq += 1
+            self._pending = (self._seq, _capture(r))
+
+    def flush(self, r: Rollout) -> None:
+        """Write the newest capture, if any (call it without holding ``r``'s lock)."""
+        with r._lock:
+            pending, self._pending = self._pending, None
+        if pending is None or self.store is None:
+            return
+        with self._write_lock:
+            if pending[0] <= self._written:
+                return
+            try:
+                self.store.save(r.model, pending[1].snapshot())
+                self._written = pending[0]
+            except Exception:  # persistence must never stop a rollback or break serving
+                self.errors += 1
+                _log.exception("could not save the rollout state of %s", r.model)
+
+
+def flushed(method: Callable[Concatenate[R, P], T]) -> Callable[Concatenate[R, P], T]:
+    """Run a :class:`Rollout` method, then write what it captured (after its lock is
+    released)."""
+
+    @functools.wraps(method)
+    def run(self: R, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self._persistence.flush(self)
+
+    return run
 
 
 def apply_snapshot(r: Rollout, snap: RolloutSnapshot) -> None:
