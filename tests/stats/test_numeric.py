@@ -229,6 +229,15 @@ def test_assume_sorted_is_checked(func: Callable[..., TestResult]) -> None:
         func([1.0, 2.0], [3.0, 1.0], assume_sorted=True)
 
 
+@pytest.mark.parametrize(
+    "current", [[1.0, np.nan, 2.0], [1.0, 2.0, np.inf], [-np.inf, 1.0], [np.nan, np.nan]]
+)
+def test_assume_sorted_still_rejects_non_finite_values(current: list[float]) -> None:
+    # The sorted path checks order and the two ends only; NaN anywhere must still fail.
+    with pytest.raises(ParameterError, match=r"'current'.*finite values only"):
+        ks_test([1.0, 2.0], current, assume_sorted=True)
+
+
 def test_non_numeric_input_is_rejected() -> None:
     with pytest.raises(ParameterError, match=r"numbers"):
         ks_test(["a", "b"], [1.0])

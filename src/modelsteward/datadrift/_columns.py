@@ -123,8 +123,8 @@ def _numeric(
     quality.non_finite = {"reference": ref_values.non_finite, "current": cur_values.non_finite}
     quality.reference_missing_share = _share(ref_values.nulls, len(reference))
     quality.current_missing_share = _share(cur_values.nulls, len(current))
-    ref = np.sort(ref_values.values)
-    cur = np.sort(cur_values.values)
+    ref = _sorted(ref_values.values)
+    cur = _sorted(cur_values.values)
     if ref.size == 0 or cur.size == 0:
         side = "reference" if ref.size == 0 else "current"
         return ColumnResult(skipped(request, f"no finite values in the {side}"), quality)
@@ -139,6 +139,14 @@ def _numeric(
     drift = measured(request, method, result, effect, "wasserstein_sd")
     drift.distribution = _numeric_distribution(ref, cur)
     return ColumnResult(drift, quality)
+
+
+def _sorted(values: np.ndarray) -> np.ndarray:
+    """Sorted values: in place when the array is our own copy (saves a 1M-value copy)."""
+    if values.flags.writeable and values.flags.owndata:
+        values.sort()
+        return values
+    return np.sort(values)
 
 
 def _categorical(
