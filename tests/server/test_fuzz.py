@@ -1,4 +1,9 @@
-"""Whatever a client sends, the API answers 2xx or 4xx, never 5xx (a small schemathesis)."""
+"""Whatever body a client sends, the ingest endpoints answer 2xx or 4xx, never 5xx.
+
+``test_schemathesis`` covers every operation with cases drawn from ``/openapi.json``;
+these draw what it does not: rows that are almost predictions (known field names with
+values of any JSON type) and raw bytes under each content type the API knows.
+"""
 
 from __future__ import annotations
 
@@ -71,24 +76,3 @@ def test_raw_bodies_never_500(client: TestClient, body: bytes, ctype: str) -> No
     ):
         r = client.request(method, path, content=body, headers={"Content-Type": ctype})
         assert r.status_code < 500, (path, r.text)
-
-
-@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
-@given(
-    name=st.text(max_size=20),
-    value=st.text(max_size=30),
-)
-def test_query_params_never_500(client: TestClient, name: str, value: str) -> None:
-    from urllib.parse import quote
-
-    n = quote(name, safe="")
-    for path, params in (
-        (f"/api/v1/models/{n}", {}),
-        (f"/api/v1/models/{n}/drift", {}),
-        ("/api/v1/models/m/drift", {"start": value}),
-        ("/api/v1/models/m/performance", {"end": value}),
-        ("/api/v1/models/m/evaluations", {"metric": value, "start": value}),
-        ("/api/v1/alerts", {"status": value, "model": value}),
-    ):
-        r = client.get(path, params=params)
-        assert r.status_code < 500, (path, params, r.text)

@@ -13,7 +13,7 @@ from pydantic import TypeAdapter, ValidationError
 from modelsteward.errors import InputError
 from modelsteward.server._auth import require_scope
 from modelsteward.server._body import BodyFormat, body_format, read_body
-from modelsteward.server._errors import validation_errors
+from modelsteward.server._errors import error_responses, validation_errors
 from modelsteward.server._schemas import (
     LabelIn,
     LabelsIn,
@@ -26,7 +26,7 @@ from modelsteward.store import BatchError, LabelRecord, PredictionRecord, Store
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1", tags=["models"])
+router = APIRouter(prefix="/api/v1", tags=["models"], responses=error_responses(401, 403, 422))
 
 _PREDICTIONS = TypeAdapter(list[PredictionIn] | PredictionsIn)
 _LABELS = TypeAdapter(list[LabelIn] | LabelsIn)
@@ -126,6 +126,7 @@ def _json_predictions(body: bytes) -> list[PredictionRecord]:
     status_code=201,
     dependencies=[Depends(require_scope("admin"))],
     summary="Register a model to monitor",
+    responses=error_responses(409),
 )
 def create_model(body: ModelCreateIn, request: Request) -> dict[str, Any]:
     model = _store(request).models.create(
@@ -143,6 +144,7 @@ def list_models(request: Request) -> list[dict[str, Any]]:
     "/models/{name}",
     dependencies=[Depends(require_scope("read"))],
     summary="A model with how many predictions and labels are stored",
+    responses=error_responses(404),
 )
 def get_model(name: str, request: Request) -> dict[str, Any]:
     store = _store(request)
@@ -163,12 +165,7 @@ def get_model(name: str, request: Request) -> dict[str, Any]:
     dependencies=[Depends(require_scope("ingest"))],
     summary="Ingest a batch of predictions (JSON, Arrow IPC or Parquet), all or nothing",
     openapi_extra=_INGEST_BODY,
-    responses={
-        404: {"description": "Unknown model"},
-        413: {"description": "Body too large"},
-        415: {"description": "Unsupported content type"},
-        422: {"description": "Invalid rows; nothing stored"},
-    },
+    responses=error_responses(404, 413, 415),
 )
 async def ingest_predictions(name: str, request: Request) -> dict[str, Any]:
     fmt = body_format(request, (BodyFormat.JSON, BodyFormat.ARROW, BodyFormat.PARQUET))
@@ -202,6 +199,7 @@ async def ingest_predictions(name: str, request: Request) -> dict[str, Any]:
     "/models/{name}/labels",
     dependencies=[Depends(require_scope("ingest"))],
     summary="Ingest labels for earlier (or later) predictions, by prediction id",
+    responses=error_responses(404, 413, 415),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -245,6 +243,7 @@ async def ingest_labels(name: str, request: Request) -> dict[str, Any]:
     "/models/{name}/reference",
     dependencies=[Depends(require_scope("admin"))],
     summary="Set the reference data (Parquet, CSV, Arrow IPC) or profile (JSON)",
+    responses=error_responses(404, 413, 415),
     openapi_extra={
         "requestBody": {
             "required": True,

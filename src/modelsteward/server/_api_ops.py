@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from modelsteward.server._auth import require_scope
-from modelsteward.server._schemas import AckIn, KeyCreateIn
-from modelsteward.settings import AlertRuleSettings
+from modelsteward.server._errors import error_responses
+from modelsteward.server._schemas import AckIn, AlertRuleIn, IsoDatetime, KeyCreateIn
 from modelsteward.store import ApiKey, Store
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1")
+AlertId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The alert's id")]
+"""An alert id: a positive 64-bit integer, so no id reaches the database as an overflow."""
+
+router = APIRouter(prefix="/api/v1", responses=error_responses(401, 403, 422))
 
 
 def _store(request: Request) -> Store:
@@ -33,6 +36,7 @@ def _utc(ts: datetime | None) -> datetime | None:
     tags=["alerts"],
     dependencies=[Depends(require_scope("read"))],
     summary="List alerts, newest first",
+    responses=error_responses(404),
 )
 def list_alerts(
     request: Request,
@@ -44,9 +48,14 @@ def list_alerts(
     return [a.to_dict() for a in store.alerts.list(model_id=model_id, status=status)]
 
 
-@router.post("/alerts/{alert_id}/ack", tags=["alerts"], summary="Acknowledge an alert")
+@router.post(
+    "/alerts/{alert_id}/ack",
+    tags=["alerts"],
+    summary="Acknowledge an alert",
+    responses=error_responses(404),
+)
 def ack_alert(
-    alert_id: int,
+    alert_id: AlertId,
     request: Request,
     body: AckIn | None = None,
     key: ApiKey | None = Depends(require_scope("read")),  # noqa: B008
@@ -60,8 +69,9 @@ def ack_alert(
     tags=["alerts"],
     dependencies=[Depends(require_scope("admin"))],
     summary="Resolve an alert by hand (the scheduler resolves it when the condition clears)",
+    responses=error_responses(404),
 )
-def resolve_alert(alert_id: int, request: Request) -> dict[str, Any]:
+def resolve_alert(alert_id: AlertId, request: Request) -> dict[str, Any]:
     return _store(request).alerts.resolve(alert_id).to_dict()
 
 
@@ -70,14 +80,15 @@ def resolve_alert(alert_id: int, request: Request) -> dict[str, Any]:
     tags=["models"],
     dependencies=[Depends(require_scope("read"))],
     summary="The time series of evaluated metrics of a model",
+    responses=error_responses(404),
 )
 def evaluations(
     name: str,
     request: Request,
     metric: str | None = None,
     version: str | None = None,
-    start: datetime | None = None,
-    end: datetime | None = None,
+    start: IsoDatetime | None = None,
+    end: IsoDatetime | None = None,
 ) -> list[dict[str, Any]]:
     store = _store(request)
     series = store.evaluations.series(
@@ -111,6 +122,7 @@ def list_keys(request: Request) -> list[dict[str, Any]]:
     status_code=204,
     dependencies=[Depends(require_scope("admin"))],
     summary="Revoke a key",
+    responses=error_responses(404),
 )
 def revoke_key(key_id: str, request: Request) -> None:
     _store(request).keys.revoke(key_id)
@@ -138,8 +150,9 @@ def alert_rules(request: Request) -> list[dict[str, Any]]:
     status_code=201,
     dependencies=[Depends(require_scope("admin"))],
     summary="Create an alert rule",
+    responses=error_responses(404, 409),
 )
-def create_alert_rule(body: AlertRuleSettings, request: Request) -> dict[str, Any]:
+def create_alert_rule(body: AlertRuleIn, request: Request) -> dict[str, Any]:
     from dataclasses import asdict
 
     from modelsteward.server._evaluate import parse_window
@@ -160,6 +173,7 @@ def create_alert_rule(body: AlertRuleSettings, request: Request) -> dict[str, An
     status_code=204,
     dependencies=[Depends(require_scope("admin"))],
     summary="Delete an alert rule created through the API",
+    responses=error_responses(404),
 )
 def delete_alert_rule(name: str, request: Request) -> None:
     _store(request).alert_rules.delete(name)

@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from modelsteward.server import _api_models, _api_ops, _drift, _performance
@@ -127,7 +127,12 @@ def _install_ops_routes(app: FastAPI) -> None:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["ops"], summary="The database answers and its schema is current")
+    @app.get(
+        "/readyz",
+        tags=["ops"],
+        summary="The database answers and its schema is current",
+        responses={503: {"description": "Database unreachable or not migrated"}},
+    )
     def readyz(request: Request) -> JSONResponse:
         store: Store = request.app.state.store
         if store.ping():
@@ -137,7 +142,13 @@ def _install_ops_routes(app: FastAPI) -> None:
             status_code=503,
         )
 
-    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
+    @app.get(
+        "/metrics",
+        tags=["ops"],
+        summary="Prometheus metrics",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    )
     def metrics(request: Request) -> Response:
         registry = request.app.state.metrics.registry
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from modelsteward.errors import InputError
 from modelsteward.store import ApiKey, AuthError, ForbiddenError, Store
 
 __all__ = ["require_scope"]
@@ -22,6 +23,7 @@ def require_scope(scope: str) -> Callable[..., ApiKey | None]:
         credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),  # noqa: B008
     ) -> ApiKey | None:
         if request.app.state.dev:
+            _check_params(request)
             return None
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise AuthError("Missing API key: send 'Authorization: Bearer <key>'.")
@@ -32,6 +34,19 @@ def require_scope(scope: str) -> Callable[..., ApiKey | None]:
                 f"The API key {key.key_id!r} has scope {key.scope!r}; this needs {scope!r} "
                 "(or admin)."
             )
+        _check_params(request)
         return key
 
     return check
+
+
+def _check_params(request: Request) -> None:
+    """422 for a NUL character in a path or query parameter (PostgreSQL cannot store or
+    even compare text holding one, so it would otherwise surface as a 500)."""
+    for where, params in (("path", request.path_params), ("query", request.query_params)):
+        for name, value in params.items():
+            if "\x00" in name or "\x00" in str(value):
+                raise InputError(
+                    f"The {where} parameter {name!r} contains a NUL character (\\x00); "
+                    "names, ids and filters cannot contain one."
+                )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import pyarrow as pa
 from fastapi import APIRouter, Depends, Query, Request
@@ -12,13 +12,14 @@ from fastapi.concurrency import run_in_threadpool
 from modelsteward.errors import DataReadError
 from modelsteward.server._auth import require_scope
 from modelsteward.server._body import BodyFormat
-from modelsteward.server._errors import DriftUnavailableError
+from modelsteward.server._errors import DriftUnavailableError, error_responses
+from modelsteward.server._schemas import IsoDatetime
 from modelsteward.server._tables import read_table
 from modelsteward.store import NotFoundError, Store
 
 __all__ = ["drift_between", "reference_from_body", "router"]
 
-router = APIRouter(prefix="/api/v1", tags=["drift"])
+router = APIRouter(prefix="/api/v1", tags=["drift"], responses=error_responses(401, 403, 422))
 
 
 def reference_from_body(body: bytes, fmt: BodyFormat) -> tuple[str, int]:
@@ -79,12 +80,13 @@ def drift_between(store: Store, name: str, start: datetime, end: datetime) -> di
     "/models/{name}/drift",
     dependencies=[Depends(require_scope("read"))],
     summary="Data drift of the model's inputs in [start, end) against its reference",
+    responses=error_responses(404, 501),
 )
 async def get_drift(
     name: str,
     request: Request,
-    start: datetime | None = Query(None, description="ISO 8601; default end - 24 h"),  # noqa: B008
-    end: datetime | None = Query(None, description="ISO 8601; default now"),  # noqa: B008
+    start: Annotated[IsoDatetime | None, Query(description="ISO 8601; default end - 24 h")] = None,
+    end: Annotated[IsoDatetime | None, Query(description="ISO 8601; default now")] = None,
 ) -> dict[str, Any]:
     end_ = _utc(end) if end is not None else datetime.now(UTC)
     start_ = _utc(start) if start is not None else end_ - timedelta(days=1)

@@ -25,6 +25,7 @@ __all__ = [
     "DriftUnavailableError",
     "PayloadTooLargeError",
     "UnsupportedMediaTypeError",
+    "error_responses",
     "install_handlers",
     "status_of",
 ]
@@ -42,6 +43,30 @@ class UnsupportedMediaTypeError(StewardError):
 
 class DriftUnavailableError(StewardError):
     """The installed drift engine cannot compare stored profiles (HTTP 501)."""
+
+
+_REASONS = {
+    400: "Bad request",
+    401: "Missing, malformed, unknown or revoked API key",
+    403: "The API key's scope does not allow this",
+    404: "Unknown model, alert, key or rule (or nothing in the range)",
+    409: "Conflicts with what is stored already",
+    413: "Body larger than STEWARD_MAX_BODY_BYTES",
+    415: "Unsupported Content-Type",
+    422: "Invalid parameters or body; nothing was stored",
+    501: "Not available in this build (a missing optional extra)",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` documenting ``codes`` with the :class:`ErrorOut` body.
+
+    Giving 422 replaces FastAPI's default ``HTTPValidationError``, which is not what
+    :func:`install_handlers` answers with.
+    """
+    from modelsteward.server._schemas import ErrorOut
+
+    return {c: {"model": ErrorOut, "description": _REASONS[c]} for c in codes}
 
 
 def status_of(exc: StewardError) -> int:
@@ -101,9 +126,30 @@ def install_handlers(app: FastAPI) -> None:
         return JSONResponse(_body(message, "ValidationError", errors), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            # FastAPI's "There was an error parsing the body": say why, as for ingest bodies
+            message = f"The body is not valid JSON: {exc.__cause__}."
+            return JSONResponse(_body(message, "InputError"), status_code=422)
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(request))
         return JSONResponse(
-            _body(str(exc.detail), "HTTPError"),
-            status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
+            _body(str(exc.detail), "HTTPError"), status_code=exc.status_code, headers=headers
         )
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers at the request's path (for ``Allow``).
+
+    Starlette names only the methods of the first route whose path matched, while a path
+    such as ``/api/v1/models`` has one route per method; so each method is tried in turn.
+    """
+    from starlette.routing import Match
+
+    allowed = []
+    for method in ("DELETE", "GET", "PATCH", "POST", "PUT"):
+        scope = {**request.scope, "method": method}
+        if any(r.matches(scope)[0] is Match.FULL for r in request.app.router.routes):
+            allowed.append(method)
+    return allowed

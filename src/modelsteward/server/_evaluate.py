@@ -25,6 +25,7 @@ __all__ = ["evaluate_window", "parse_window"]
 log = logging.getLogger("modelsteward.server")
 _WINDOW = re.compile(r"^(\d+)([smhd])$")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_MAX_WINDOW_DAYS = 366
 
 
 def parse_window(text: str) -> timedelta:
@@ -38,7 +39,10 @@ def parse_window(text: str) -> timedelta:
         raise ParameterError(
             f"A window is a positive number and one of s, m, h, d (e.g. '1h'). Got {text!r}."
         )
-    return timedelta(seconds=int(m.group(1)) * _UNIT[m.group(2)])
+    seconds = int(m.group(1)) * _UNIT[m.group(2)]
+    if seconds > _MAX_WINDOW_DAYS * 86400:
+        raise ParameterError(f"A window is at most {_MAX_WINDOW_DAYS}d long. Got {text!r}.")
+    return timedelta(seconds=seconds)
 
 
 def _number(v: Any) -> float | None:

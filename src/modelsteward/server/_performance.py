@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 from fastapi import APIRouter, Depends, Query, Request
@@ -11,12 +11,14 @@ from fastapi.concurrency import run_in_threadpool
 
 from modelsteward.errors import ParameterError, StewardError
 from modelsteward.server._auth import require_scope
+from modelsteward.server._errors import error_responses
 from modelsteward.server._evaluate import _number, _performance, _positive_score
+from modelsteward.server._schemas import IsoDatetime
 from modelsteward.store import Store
 
 __all__ = ["performance_between", "router"]
 
-router = APIRouter(prefix="/api/v1", tags=["performance"])
+router = APIRouter(prefix="/api/v1", tags=["performance"], responses=error_responses(401, 403, 422))
 
 
 def _utc(ts: datetime | None) -> datetime | None:
@@ -87,14 +89,15 @@ def performance_between(
     "/models/{name}/performance",
     dependencies=[Depends(require_scope("read"))],
     summary="Realized quality on the labels that arrived, and CBPE estimates without them",
+    responses=error_responses(404),
 )
 async def get_performance(
     name: str,
     request: Request,
-    start: datetime | None = Query(None, description="ISO 8601; default end - 24 h"),  # noqa: B008
-    end: datetime | None = Query(None, description="ISO 8601; default now"),  # noqa: B008
-    reference_start: datetime | None = None,
-    reference_end: datetime | None = None,
+    start: Annotated[IsoDatetime | None, Query(description="ISO 8601; default end - 24 h")] = None,
+    end: Annotated[IsoDatetime | None, Query(description="ISO 8601; default now")] = None,
+    reference_start: IsoDatetime | None = None,
+    reference_end: IsoDatetime | None = None,
 ) -> dict[str, Any]:
     end_ = _utc(end) or datetime.now(UTC)
     start_ = _utc(start) or end_ - timedelta(days=1)

@@ -3,21 +3,48 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue
+
+from modelsteward.settings import AlertRuleSettings
 
 __all__ = [
     "AckIn",
+    "AlertRuleIn",
+    "ErrorOut",
+    "IsoDatetime",
     "KeyCreateIn",
     "LabelIn",
     "LabelsIn",
     "ModelCreateIn",
     "PredictionIn",
     "PredictionsIn",
+    "RowErrorOut",
 ]
 
 Text = Field(default=None, min_length=1, max_length=200)
+NO_NUL = r"^[^\x00]*$"
+"""Text without NUL characters, which PostgreSQL cannot store (a 422 instead of a 500)."""
+
+
+def _not_a_number(value: Any) -> Any:
+    """Refuse numbers, which pydantic would otherwise read as Unix seconds."""
+    if isinstance(value, bool | int | float):
+        raise ValueError("expected an ISO 8601 date-time such as 2024-05-01T12:00:00Z")
+    if isinstance(value, str):
+        try:
+            float(value.strip())
+        except ValueError:
+            return value
+        raise ValueError(
+            f"expected an ISO 8601 date-time such as 2024-05-01T12:00:00Z, not {value!r}"
+        )
+    return value
+
+
+IsoDatetime = Annotated[datetime, BeforeValidator(_not_a_number)]
+"""A query-parameter date-time: ISO 8601 only (UTC when no offset is given)."""
 
 
 class PredictionIn(BaseModel):
@@ -59,20 +86,54 @@ class LabelsIn(BaseModel):
 class ModelCreateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200, pattern=r"^[^/]+$")
+    name: str = Field(min_length=1, max_length=200, pattern=r"^[^/\x00]+$")
     task: Literal["binary", "multiclass", "regression"]
-    owner: str | None = Field(default=None, max_length=200)
+    owner: str | None = Field(default=None, max_length=200, pattern=NO_NUL)
     schema_: dict[str, Any] | None = Field(default=None, alias="schema")
 
 
 class KeyCreateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
     scope: Literal["ingest", "read", "admin"]
 
 
 class AckIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    by: str | None = Field(default=None, max_length=200)
+    by: str | None = Field(default=None, max_length=200, pattern=NO_NUL)
+
+
+class RowErrorOut(BaseModel):
+    """One invalid value of a batch: its row (``None`` outside a batch), field and why."""
+
+    row: int | None
+    field: str | None
+    error: str
+
+
+class ErrorOut(BaseModel):
+    """Every 4xx answer: what was wrong (``detail``), the error's kind, per-row errors."""
+
+    detail: str = Field(description="What was wrong, where, and what to do.")
+    type: str = Field(description="The kind of error, e.g. NotFoundError or ValidationError.")
+    errors: list[RowErrorOut] | None = Field(
+        default=None, description="The invalid values of a batch or request, when known."
+    )
+
+
+class AlertRuleIn(AlertRuleSettings):
+    """An alert rule sent to the API: as in ``steward.toml``, but types are not coerced
+    (``false`` is not a number of seconds, ``"1"`` not a threshold)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
+    metric: str = Field(min_length=1, max_length=100, pattern=NO_NUL)
+    threshold: float = Field(allow_inf_nan=False)
+    model: str | None = Field(default=None, min_length=1, max_length=200, pattern=NO_NUL)
+    """Only this model; ``None`` means every model."""
+    window: str = Field(default="1h", max_length=20, pattern=r"^\d+[smhd]$")
+    for_windows: int = Field(default=1, ge=1, le=10_000)
+    cooldown_seconds: float = Field(default=0.0, ge=0, le=366 * 86400, allow_inf_nan=False)
