@@ -14,6 +14,7 @@ import pytest
 
 from modelsteward.rollout import (
     Gateway,
+    Guardrails,
     InMemoryEventLog,
     InMemoryModelProvider,
     InMemoryStateStore,
@@ -213,7 +214,11 @@ def test_concurrent_traffic_looks_and_retrain_writes_do_not_corrupt_the_row(
     side of the same row through another engine) at once: the stored rollout is the
     machine's own last snapshot, and no retrain write is lost."""
     clock = ManualClock(1_000_000.0)
-    policy = replace(POLICY, min_hold_s=1e9)  # keep it at step 0 while we hammer it
+    # keep it at step 0 while we hammer it: no hold ends, and timing noise of a loaded
+    # machine in the latency guardrail never rolls it back
+    policy = replace(
+        POLICY, min_hold_s=1e9, max_failed_checks=1000, guardrails=Guardrails(latency_tail=1.0)
+    )
     gw = Gateway([_spec(policy=policy)], clock=clock, state_store=StoreStateStore(stores[0]))
     r = gw.models["m"].rollout
     other = RolloutStateRepository(stores[1].engine)
