@@ -251,3 +251,18 @@ def test_an_alert_of_the_same_cycle_moves_the_stage_to_alerted(
     assert retrain.wait(timeout=60)
     retrain.close(wait=True)
     store.close()
+
+
+def test_a_closed_dispatcher_ends_the_run_it_began(home: tuple[str, Path]) -> None:
+    store = _store(home)
+    _model(store)
+    _traffic(store, T0)
+    clock = Clock(T0 + timedelta(hours=1, minutes=1))
+    retrain = _dispatcher(store, home, clock)
+    retrain.close()
+    Scheduler(store, ["1h"], clock=clock, retrain=retrain).run_once()
+    assert _actions(store) == ["retrain.decided", "retrain.failed"]
+    state = RolloutStateRepository(store.engine).get("m")
+    assert state is not None and state.stage == "idle"
+    assert state.retrain["policy_state"]["in_flight"] is None
+    store.close()

@@ -237,7 +237,14 @@ class RetrainDispatcher:
         ]
         detected = {"reasons": [r.to_dict() for r in record.decision.reasons], "alerts": alerts}
         self._save(name, loop, "alerted" if alerts else "detected", detected=detected)
-        future = self._pool.submit(self._execute, model, spec, loop, record)
+        try:
+            future = self._pool.submit(self._execute, model, spec, loop, record)
+        except RuntimeError as exc:  # the dispatcher was closed: end the run it began
+            loop.state = loop.state.finished(self._clock.now(), handled=False)
+            failure = {"cause": "worker", "message": f"no worker to run it: {exc}"}
+            self.audit.append("retrain.failed", name, failure, actor=self.actor)
+            self._save(name, loop, "idle", last_run={"status": "failed", "failure": failure})
+            return None
         with self._lock:
             self._running[name] = future
         return record
