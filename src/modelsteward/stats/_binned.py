@@ -13,7 +13,6 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.special import rel_entr
 
 from modelsteward.stats._histogram import IntArray, counts_of, edges_of
 from modelsteward.stats._result import TestResult
@@ -78,6 +77,8 @@ def jensenshannon(reference_counts: ArrayLike, current_counts: ArrayLike) -> Tes
     """
     p, q = _proportions(reference_counts, current_counts, "jensenshannon")
     mid = (p + q) / 2.0
+    from scipy.special import rel_entr  # lazily, as every scipy import here
+
     divergence = (float(np.sum(rel_entr(p, mid))) + float(np.sum(rel_entr(q, mid)))) / math.log(2)
     return TestResult(min(math.sqrt(max(divergence / 2.0, 0.0)), 1.0), None)
 

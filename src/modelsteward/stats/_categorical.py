@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.special
 from numpy.typing import ArrayLike, NDArray
 
 from modelsteward.errors import ParameterError
@@ -44,6 +43,8 @@ def chi_square(reference_counts: ArrayLike, current_counts: ArrayLike) -> TestRe
     table = np.vstack((ref, cur))
     expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0) / table.sum()
     statistic = float(np.sum((table - expected) ** 2 / expected))
+    import scipy.special  # lazily, as every scipy import here
+
     p_value = float(scipy.special.chdtrc(ref.size - 1, statistic))  # = chi2.sf
     return TestResult(statistic, p_value)
 
@@ -71,6 +72,8 @@ def z_test_proportions(reference_counts: ArrayLike, current_counts: ArrayLike) -
     if not variance > 0.0:
         return TestResult(0.0, 1.0)
     z = (hit_cur / n_cur - hit_ref / n_ref) / math.sqrt(variance)
+    import scipy.special  # lazily, as every scipy import here
+
     return TestResult(z, float(2.0 * scipy.special.ndtr(-abs(z))))  # = 2 norm.sf(|z|)
 
 
@@ -101,7 +104,7 @@ def fisher_exact(
     >>> round(res.statistic, 4), round(res.p_value, 4)
     (20.0, 0.035)
     """
-    import scipy.stats  # lazily: 0.7 s to import, off the default drift path
+    import scipy.stats  # lazily, as every scipy import here
 
     n_resamples = int_at_least(n_resamples, "n_resamples", "fisher_exact", 1)
     ref, cur = counts(reference_counts, current_counts, "fisher_exact")
@@ -131,7 +134,7 @@ def _fisher_monte_carlo(table: NDArray[np.int64], n_resamples: int, seed: int) -
     1.17 mis-shapes its batches once the table total exceeds the batch size,
     and because comparing log-probabilities avoids underflow on large tables.
     """
-    import scipy.stats  # lazily: 0.7 s to import, off the default drift path
+    import scipy.stats  # lazily, as every scipy import here
 
     null = scipy.stats.random_table(
         table.sum(axis=1), table.sum(axis=0), seed=np.random.default_rng(seed)

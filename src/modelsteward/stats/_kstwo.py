@@ -23,7 +23,7 @@ import numpy as np
 
 def _smirnov(n: int, d: float) -> float:
     """One-sided exact Smirnov survival function ``P(D+_n >= d)``."""
-    import scipy.stats  # lazily: 0.7 s to import, off the default drift path
+    import scipy.stats  # lazily, as every scipy import here
 
     v = np.arange(0, math.floor(n * (1.0 - d)) + 1, dtype=np.float64)
     p = np.minimum(d + v / n, 1.0)
@@ -37,6 +37,6 @@ def kstwo_sf(d: float, n: int) -> float:
         nxsquared = t * d
         if 1.0 < t < n - 1 and (d >= 0.5 or 2.2 <= nxsquared < 370.0):
             return min(max(2.0 * _smirnov(n, d), 0.0), 1.0)
-    import scipy.stats  # lazily: 0.7 s to import, off the default drift path
+    import scipy.stats  # lazily, as every scipy import here
 
     return float(np.clip(scipy.stats.kstwo.sf(d, n), 0.0, 1.0))
