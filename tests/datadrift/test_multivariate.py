@@ -43,6 +43,8 @@ def test_too_few_rows_is_skipped_with_reason() -> None:
 
 
 def test_permutation_importance_equals_one_sklearn_auc_per_shuffled_feature() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.metrics import roc_auc_score
 
@@ -52,7 +54,8 @@ def test_permutation_importance_equals_one_sklearn_auc_per_shuffled_feature() ->
     x = rng.normal(size=(600, 4))
     y = (x[:, 0] + 0.5 * x[:, 2] + rng.normal(scale=0.5, size=600) > 0).astype(float)
     fitted = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(x, y)
-    got = _permutation_importance(fitted, x, y, np.random.default_rng(7))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        got = _permutation_importance(lambda: fitted, x, y, np.random.default_rng(7), pool, parts=3)
     # The textbook loop: shuffle one feature at a time (same random draws, same order).
     shuffle = np.random.default_rng(7)
     baseline = roc_auc_score(y, fitted.predict_proba(x)[:, 1])

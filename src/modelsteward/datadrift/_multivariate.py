@@ -18,7 +18,8 @@ Two views, both computed on a random sample of rows from each side:
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -75,7 +76,6 @@ def _domain_classifier(samples: list[Sample], seed: int) -> dict[str, Any]:
     }
     try:
         from sklearn.ensemble import HistGradientBoostingClassifier
-        from sklearn.metrics import roc_auc_score
         from sklearn.model_selection import StratifiedKFold
         from threadpoolctl import threadpool_limits
     except ImportError:
@@ -115,16 +115,22 @@ def _domain_classifier(samples: list[Sample], seed: int) -> dict[str, Any]:
     # One OpenMP thread per fit, folds fitted side by side on threads: on a few thousand
     # rows OpenMP's fine-grained threads cost more than they bring (ten times more on a
     # busy machine), while whole folds parallelise well (the fitting releases the GIL).
+    # The permutation importance of the first fold's model is scored in slices queued
+    # behind the fits, so a thread left idle by the last fit picks one up.
+    rng = np.random.default_rng(seed)
+    test = folds[0][1]
+    workers = min(CV_FOLDS, os.cpu_count() or 1)
     with (
         threadpool_limits(limits=1, user_api="openmp"),
-        ThreadPoolExecutor(max_workers=min(CV_FOLDS, os.cpu_count() or 1)) as pool,
+        ThreadPoolExecutor(max_workers=workers) as pool,
     ):
-        fitted = list(pool.map(fit_fold, folds))
-    test = folds[0][1]
-    rng = np.random.default_rng(seed)
-    with threadpool_limits(limits=1, user_api="openmp"):
-        importance = _permutation_importance(fitted[0], x[test], y[test], rng)
-    auc = float(roc_auc_score(y, out_of_fold))
+        fits = [pool.submit(fit_fold, fold) for fold in folds]
+        importance = _permutation_importance(
+            fits[0].result, x[test], y[test], rng, pool, parts=workers
+        )
+        for fit in fits:
+            fit.result()
+    auc = float(batch_auc(y[None].astype(bool), out_of_fold[None])[0])
     se = _hanley_mcneil_se(auc, len(ref), len(cur))
     low, high = auc - 1.96 * se, auc + 1.96 * se
     order = np.argsort(-importance)[:TOP_FEATURES]
@@ -143,19 +149,34 @@ def _domain_classifier(samples: list[Sample], seed: int) -> dict[str, Any]:
 
 
 def _permutation_importance(
-    fitted: Any, x: np.ndarray, y: np.ndarray, rng: np.random.Generator
+    model: Callable[[], Any],
+    x: np.ndarray,
+    y: np.ndarray,
+    rng: np.random.Generator,
+    pool: Executor,
+    *,
+    parts: int = 1,
 ) -> np.ndarray:
-    baseline = float(batch_auc(y[None].astype(bool), fitted.predict_proba(x)[None, :, 1])[0])
+    """Drop in ROC AUC when each feature alone is shuffled, one draw per feature.
+
+    ``model()`` returns the fitted model (it may wait for a fit still running). Every
+    shuffled copy goes through ``predict_proba`` in ``parts`` slices on ``pool``:
+    scikit-learn's per-call overhead, not the trees, dominates on a few thousand rows.
+    """
     rows, features = x.shape
-    # All the shuffled copies (one per feature) go through a single predict_proba call:
-    # scikit-learn's per-call overhead, not the trees, dominates on a few thousand rows.
     shuffled = np.tile(x, (features, 1))
     for j in range(features):
         shuffled[j * rows : (j + 1) * rows, j] = rng.permutation(x[:, j])
-    proba = fitted.predict_proba(shuffled)[:, 1].reshape(features, rows)
+
+    def scores(block: np.ndarray) -> np.ndarray:
+        return np.asarray(model().predict_proba(block)[:, 1])
+
+    blocks = np.array_split(np.vstack([x, shuffled]), parts)
+    proba = np.concatenate(list(pool.map(scores, blocks))).reshape(features + 1, rows)
     labels = np.broadcast_to(y.astype(bool), proba.shape)
-    drops = baseline - batch_auc(labels, proba)
-    return np.maximum(drops, 0.0)
+    auc = batch_auc(labels, proba)
+    drops: np.ndarray = np.maximum(auc[0] - auc[1:], 0.0)
+    return drops
 
 
 def _hanley_mcneil_se(auc: float, n_negative: int, n_positive: int) -> float:
