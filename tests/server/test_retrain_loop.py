@@ -266,3 +266,37 @@ def test_a_closed_dispatcher_ends_the_run_it_began(home: tuple[str, Path]) -> No
     assert state is not None and state.stage == "idle"
     assert state.retrain["policy_state"]["in_flight"] is None
     store.close()
+
+
+def test_two_server_instances_never_both_start_the_same_run(home: tuple[str, Path]) -> None:
+    """Each instance decides on the policy state the other saved, and claims a run with a
+    compare-and-set: a stale read loses the claim, re-reads, and sees the run in flight."""
+    from modelsteward.server._retrain import Evaluated
+
+    store = _store(home)
+    _model(store)
+    _traffic(store, T0)
+    clock = Clock(T0 + timedelta(hours=1, minutes=1))
+    window = Evaluated("m", "1h", T0, T0 + timedelta(hours=1), {"accuracy": 0.5})
+    first, second = _dispatcher(store, home, clock), _dispatcher(store, home, clock)
+    second.after_cycle([])  # both know the model before either claims anything
+    stale = RolloutStateRepository(store.engine).get("m")
+    reads = {"n": 0}
+    real_get = second.states.get
+
+    def get_stale_once(model: str) -> Any:
+        reads["n"] += 1
+        return stale if reads["n"] == 1 else real_get(model)
+
+    second.states.get = get_stale_once  # type: ignore[method-assign]
+    assert len(first.after_cycle([window])) == 1
+    assert second.after_cycle([window]) == []
+    assert reads["n"] >= 2  # the stale claim failed and the row was read again
+    assert first.wait(timeout=60) and second.wait(timeout=10)
+    decided = AuditRepository(store.engine).entries(subject="m", action="retrain.decided")
+    assert [d.details["run"] for d in decided] == [True, False]
+    assert decided[1].details["blocked_by"] == "in_flight"
+    assert _actions(store).count("retrain.started") == 1
+    first.close(wait=True)
+    second.close(wait=True)
+    store.close()

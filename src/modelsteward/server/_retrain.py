@@ -46,7 +46,7 @@ from modelsteward.retrain import (
 )
 from modelsteward.server._alerting import Notification
 from modelsteward.server._retrain_config import MISTAKE_DETECTOR, RetrainSpec
-from modelsteward.store import Model, NotFoundError, Store
+from modelsteward.store import ConflictError, Model, NotFoundError, Store
 from modelsteward.store.audit import AuditRepository
 from modelsteward.store.rollout_state import RolloutState, RolloutStateRepository
 from modelsteward.store.training import labels_of
@@ -58,6 +58,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _STAGE_OF_STEP = {"retrain.started": "retraining", "retrain.gate": "validating"}
 _REALIZED = ("accuracy", "roc_auc", "mae", "rmse")
 _ESTIMATED = {"estimated_accuracy": "accuracy", "estimated_roc_auc": "roc_auc"}
+_CLAIM_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,7 @@ class RetrainDispatcher:
         self._runner = runner or (lambda s: SubprocessRunner(timeout=s.timeout_seconds))
         self._clock = _Clock(clock)
         self._loops: dict[str, RetrainLoop] = {}
+        self._written: dict[str, Any] = {}  # the policy state last saved, per model
         self._running: dict[str, Future[RunRecord]] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="steward-retrain")
@@ -217,26 +219,27 @@ class RetrainDispatcher:
             log.warning("[retrain.%s]: no such model in the store; nothing to retrain", name)
             return None
         loop = self._loop(model, spec)
-        row = self.states.get(name)
-        if row is not None and (row.active or row.stage == "needs_human"):
-            return None  # a candidate is being rolled out, or the loop waits for a human
         width = spec.window or self.default_window
         mine = [e for e in evaluated if e.model == name and e.window == width]
         newest = max(mine, key=lambda e: e.end) if mine else None
-        labels = self.store.models.stats(name).labels
-        # A blocked trigger is audited once per evaluated window; the schedule and label
-        # triggers, looked at every cycle, only when they start a run.
-        loop.audit_blocked = newest is not None
-        record = loop.begin(signals_of(self._clock.now(), labels, newest))
-        if record.status != "running":
-            return None
+        now = self._clock.now()
+        signals = signals_of(now, self.store.models.stats(name).labels, newest)
         alerts = [
             {"rule": n.alert.rule, "metric": n.alert.metric, "value": n.alert.value}
             for n in notes
             if n.alert.model == name and n.event == "firing"
         ]
-        detected = {"reasons": [r.to_dict() for r in record.decision.reasons], "alerts": alerts}
-        self._save(name, loop, "alerted" if alerts else "detected", detected=detected)
+        claimed = self._claim(name, loop, signals, alerts)
+        if claimed is None:
+            return None  # a rollout owns the loop, or another server claimed the run
+        # A blocked trigger is audited once per evaluated window; the schedule and label
+        # triggers, looked at every cycle, only when they start a run.
+        loop.audit_blocked = newest is not None
+        record = loop.begin(signals)
+        if record.status != "running":
+            if claimed:  # the decision changed between the claim and now: release it
+                self._save(name, loop, "idle")
+            return None
         try:
             future = self._pool.submit(self._execute, model, spec, loop, record)
         except RuntimeError as exc:  # the dispatcher was closed: end the run it began
@@ -249,6 +252,34 @@ class RetrainDispatcher:
             self._running[name] = future
         return record
 
+    def _claim(
+        self, name: str, loop: RetrainLoop, signals: Signals, alerts: list[dict[str, Any]]
+    ) -> bool | None:
+        """Adopt the policy state another server instance saved, decide, and when a run is
+        due claim it with a compare-and-set on the loop state (so two instances never both
+        start it). True: claimed; False: nothing to run; None: do not even decide."""
+        for _ in range(_CLAIM_ATTEMPTS):
+            row = self.states.get(name) or RolloutState(name)
+            if row.active or row.stage == "needs_human":
+                return None  # a candidate is being rolled out, or the loop waits for a human
+            saved = row.retrain.get("policy_state")
+            if saved is not None and saved != self._written.get(name):
+                loop.state = PolicyState.from_dict(saved)  # another instance's runs count
+            decision = loop.decide(signals)
+            if not decision.run:
+                return False
+            started = loop.state.started(decision, signals.now, labels_total=signals.labels_total)
+            detected = {"reasons": [r.to_dict() for r in decision.reasons], "alerts": alerts}
+            retrain = {**row.retrain, "policy_state": started.to_dict(), "detected": detected}
+            stage = "alerted" if alerts else "detected"
+            try:
+                self.states.save(replace(row, stage=stage, retrain=retrain))
+            except ConflictError:
+                continue  # someone wrote the row meanwhile: read it again
+            self._written[name] = retrain["policy_state"]
+            return True
+        return None
+
     def _loop(self, model: Model, spec: RetrainSpec) -> RetrainLoop:
         loop = self._loops.get(model.name)
         if loop is not None:
@@ -256,6 +287,7 @@ class RetrainDispatcher:
         row = self.states.get(model.name)
         saved = None if row is None else row.retrain.get("policy_state")
         state = PolicyState() if saved is None else PolicyState.from_dict(saved)
+        self._written[model.name] = saved
         name = model.name
         loop = RetrainLoop(
             spec.job(name, model.task),
@@ -338,6 +370,8 @@ class RetrainDispatcher:
             self.states.update(name, change)
         except Exception:  # the run goes on; the audit log still has every step
             log.exception("could not save the retraining state of %s", name)
+        else:
+            self._written[name] = policy_state
 
     # -- lifecycle ---------------------------------------------------------------------------
     def wait(self, timeout: float | None = None) -> bool:
