@@ -3,7 +3,9 @@
 Each save is a locked read-modify-write of the model's row that sets the rollout's fields
 and stage and leaves the retraining side's (``retrain``) as they are, so the gateway and
 the server's scheduler can both write the row. A row that only the retraining side has
-written (no champion yet) is not a rollout to resume.
+written (no champion yet) is not a rollout to resume. One gateway process serves a
+model's rollout (as when the state lived in its memory): two gateways counting the same
+model's traffic would each save their own evidence, the last one winning.
 
 >>> from modelsteward.rollout import ManualClock, Rollout, RolloutPolicy
 >>> from modelsteward.store import Store

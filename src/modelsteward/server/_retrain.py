@@ -19,6 +19,10 @@ the policy state (last run, runs of the day, handled windows, run in flight) is 
 it, so a restarted server keeps the cooldown and budget. A run a restart interrupted is
 audited ``retrain.abandoned`` and may be retried. No run starts while a candidate is
 rolled out (shadow, canary, awaiting approval) or while the loop waits for a human.
+
+Several server instances may share the store: each decides on the policy state saved in
+the row (so the others' runs count against cooldown and budget) and claims a run with a
+compare-and-set on the row before starting it, so only one instance starts it.
 """
 
 from __future__ import annotations
