@@ -1,10 +1,10 @@
 """The figures of one closed window of one model, computed from the store.
 
 Throughput, error rate, latency percentiles, label coverage, realized performance on the
-labels that have arrived, CBPE estimates (binary models; fitted on the labelled
-predictions before the window), an ADWIN detector on the stream of mistakes, data drift
-against the reference (merged bucket profiles) and data-quality shares. ``None`` means
-"no data", never a pass.
+labels that have arrived, label-free estimates fitted on the labelled predictions before
+the window (CBPE for binary models, DLE for regression models), an ADWIN detector on the
+stream of mistakes, data drift against the reference (merged bucket profiles) and
+data-quality shares. ``None`` means "no data", never a pass.
 """
 
 from __future__ import annotations
@@ -166,6 +166,23 @@ def _estimated(
     return {"estimated_accuracy": got.get("accuracy"), "estimated_roc_auc": got.get("roc_auc")}
 
 
+def _estimated_regression(
+    store: Store, model: Model, start: datetime, end: datetime, w: dict[str, list[Any]]
+) -> dict[str, float | None]:
+    """DLE estimates of MAE and RMSE for the window, fitted on the labelled predictions
+    before it (see :mod:`modelsteward.server._estimation`)."""
+    from modelsteward.server._estimation import estimate_regression, labelled_reference
+
+    if not w["id"]:
+        return {"estimated_mae": None, "estimated_rmse": None}
+    ref, span = labelled_reference(store, model, start, end - start)
+    got = estimate_regression(store, model, ref, span, w, (start, end))
+    if got.estimated is None:
+        log.info("DLE for %s in [%s, %s) not computed: %s", model.name, start, end, got.reason)
+        return {"estimated_mae": None, "estimated_rmse": None}
+    return {"estimated_mae": got.estimated["mae"], "estimated_rmse": got.estimated["rmse"]}
+
+
 def evaluate_window(
     store: Store, model: Model, start: datetime, end: datetime, *, version: str | None = None
 ) -> tuple[dict[str, float | None], dict[str, Any]]:
@@ -192,6 +209,8 @@ def evaluate_window(
         metrics["mistake_drift"] = _mistake_drift(w["prediction"], w["label"])
     if model.task == "binary" and version is None:
         metrics.update(_estimated(store, model, start, w))
+    if model.task == "regression" and version is None:
+        metrics.update(_estimated_regression(store, model, start, end, w))
     if version is None:
         metrics.update(_drift(store, model, start, end))
         metrics.update(_quality(store, model, start, end))

@@ -1,4 +1,8 @@
-"""``GET /api/v1/models/{name}/performance``: realized and estimated (CBPE) quality."""
+"""``GET /api/v1/models/{name}/performance``: realized and estimated quality.
+
+Estimated without labels: CBPE (accuracy, ROC AUC) for binary models, DLE (MAE, RMSE)
+for regression models, each fitted on the labelled predictions of a reference range.
+"""
 
 from __future__ import annotations
 
@@ -63,12 +67,32 @@ def performance_between(
         "estimated_reason": None,
     }
     if reference is None:
-        out["estimated_reason"] = "give reference_start and reference_end to estimate (CBPE)"
+        out["estimated_reason"] = (
+            "give reference_start and reference_end to estimate (CBPE for binary models, "
+            "DLE for regression models)"
+        )
+        return out
+    if model.task == "regression":
+        from modelsteward.server._estimation import estimate_regression
+
+        ref = store.events.window(model.id, *reference)
+        got = estimate_regression(store, model, ref, reference, w, (start, end))
+        out.update(
+            estimated=got.estimated,
+            estimated_reason=got.reason,
+            estimated_method="DLE",
+            estimated_inputs=got.inputs,
+            reference={"start": reference[0].isoformat(), "end": reference[1].isoformat()},
+        )
         return out
     if model.task != "binary":
-        out["estimated_reason"] = "label-free estimation is served for binary models only"
+        out["estimated_reason"] = (
+            "label-free estimation is served for binary (CBPE) and regression (DLE) models"
+        )
         return out
     from modelsteward.performance import CBPE
+
+    out["estimated_method"] = "CBPE"
 
     ref = store.events.window(model.id, *reference)
     y_ref, p_ref, known = _binary_pairs(ref)
@@ -88,7 +112,7 @@ def performance_between(
 @router.get(
     "/models/{name}/performance",
     dependencies=[Depends(require_scope("read"))],
-    summary="Realized quality on the labels that arrived, and CBPE estimates without them",
+    summary="Realized quality on the labels that arrived; CBPE or DLE estimates without them",
     responses=error_responses(404),
 )
 async def get_performance(
