@@ -199,3 +199,53 @@ def test_tampered_log_after_registry_use(capsys: pytest.CaptureFixture[str]) -> 
     assert main(["audit", "verify"]) == 1
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1 and out[0].startswith("audit log broken at entry 2: the entry is missing")
+
+
+@pytest.fixture(scope="module")
+def mlflow_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
+    from tests.registry._mlflow_registry import build_mlflow_registry
+
+    return build_mlflow_registry(tmp_path_factory.mktemp("mlflow")).uri
+
+
+def test_import_mlflow(mlflow_uri: str, capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["registry", "import-mlflow", "--tracking-uri", mlflow_uri, "--model", "pump"]
+    args = [*base, "--alias-map", "champion=champion,challenger=shadow", "--trust"]
+    assert main([*args, "--actor", "ann"]) == 0
+    out = capsys.readouterr().out
+    assert "pump (sqlite:///" in out and "-> pump: changed" in out
+    assert "version 1      mlflow-1       imported  (sklearn)" in out
+    assert "version 3      -              skipped   its flavors (python_function)" in out
+    assert "alias challenger -> shadow: moved ((unset) -> mlflow-1)" in out
+
+    assert main([*args, "--format", "json"]) == 0  # again: nothing new
+    again = json.loads(capsys.readouterr().out)
+    assert again["changed"] is False and again["audit_seq"] is None
+    assert [v["status"] for v in again["versions"]] == ["existing", "existing", "skipped"]
+    assert [(a["alias"], a["status"]) for a in again["aliases"]] == [
+        ("champion", "unchanged"),
+        ("shadow", "unchanged"),
+    ]
+    assert main(["registry", "history", "pump", "--format", "json"]) == 0
+    moves = json.loads(capsys.readouterr().out)
+    assert [(m["alias"], m["to_version"], m["actor"]) for m in moves] == [
+        ("champion", "mlflow-2", "ann"),
+        ("shadow", "mlflow-1", "ann"),
+    ]
+    assert "imported from MLflow" in moves[0]["reason"]
+    assert main(["audit", "verify"]) == 0
+
+
+def test_import_mlflow_errors_are_one_line(
+    mlflow_uri: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cases = [
+        (["--tracking-uri", f"sqlite:///{tmp_path}/none.db", "--model", "pump"], "no such MLflow"),
+        (["--tracking-uri", mlflow_uri, "--model", "ghost"], "has no registered model 'ghost'"),
+        (["--tracking-uri", mlflow_uri, "--model", "pump", "--alias-map", "prod"], "--alias-map"),
+        (["--tracking-uri", mlflow_uri, "--model", "pump", "--name", "a b"], "model name"),
+    ]
+    for argv, expected in cases:
+        assert main(["registry", "import-mlflow", *argv]) == 2, argv
+        assert expected in _one_error_line(capsys)
+    assert not (tmp_path / "none.db").exists()

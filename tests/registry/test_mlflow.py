@@ -4,108 +4,31 @@ a version made with ``MlflowClient.create_model_version`` from a run's artifacts
 
 from __future__ import annotations
 
-import contextlib
-import os
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import mlflow
 import numpy as np
-import pandas as pd
 import pytest
-from mlflow import MlflowClient
-from mlflow.models import infer_signature
-from skl2onnx import to_onnx
-from sklearn.linear_model import LogisticRegression
 
 from modelsteward.governance import AuditLog
 from modelsteward.registry import ConflictError, NotFoundError, Registry, import_mlflow
-
-FEATURES = ["temperature", "vibration"]
-GIT_COMMIT = "0123456789abcdef0123456789abcdef01234567"
-
-
-@dataclass
-class MlflowRegistry:
-    uri: str
-    client: Any
-    X: pd.DataFrame
-    models: dict[str, Any]  # MLflow version -> the fitted scikit-learn model
-    run_ids: dict[str, str]
-    sources: dict[str, str]
-
-
-@contextlib.contextmanager
-def _tracking(uri: str) -> Iterator[None]:
-    """Point MLflow's fluent API at ``uri`` and back (it is process-global)."""
-    before = os.environ.get("MLFLOW_TRACKING_URI")
-    mlflow.set_tracking_uri(uri)
-    try:
-        yield
-    finally:
-        mlflow.set_tracking_uri(before)  # type: ignore[arg-type]  # None: back to the default
+from tests.registry._mlflow_registry import (
+    GIT_COMMIT,
+    MlflowRegistry,
+    build_mlflow_registry,
+    failure,
+    tracking,
+)
 
 
 @pytest.fixture(scope="module")
 def mlflow_registry(tmp_path_factory: pytest.TempPathFactory) -> MlflowRegistry:
-    """MLflow model ``pump``: 1 = scikit-learn (pickle), 2 = ONNX, 3 = a pyfunc-only model;
-    aliases champion -> 2, challenger -> 1, legacy -> 3."""
-    root = tmp_path_factory.mktemp("mlflow")
-    uri = f"sqlite:///{root / 'mlflow.db'}"
-    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-    experiment = client.create_experiment("pumps", artifact_location=str(root / "artifacts"))
-    rng = np.random.default_rng(3)
-    X = pd.DataFrame({"temperature": rng.normal(60, 5, 300), "vibration": rng.normal(1, 0.2, 300)})
-    y = (X["temperature"] + 20 * X["vibration"] > 81).astype(int)
-    models: dict[str, Any] = {}
-    run_ids: dict[str, str] = {}
-    with _tracking(uri):
-        for version, C in (("1", 0.1), ("2", 10.0)):
-            model = LogisticRegression(C=C).fit(X, y)
-            with mlflow.start_run(experiment_id=experiment) as run:
-                mlflow.log_params({"C": C, "solver": "lbfgs"})
-                mlflow.log_metrics({"accuracy": float(model.score(X, y)), "nan_metric": np.nan})
-                mlflow.set_tag("mlflow.source.git.commit", GIT_COMMIT)
-                if version == "1":
-                    mlflow.sklearn.log_model(
-                        model,
-                        name="model",
-                        registered_model_name="pump",
-                        serialization_format="cloudpickle",
-                        signature=infer_signature(X, model.predict(X)),
-                    )
-                else:
-                    mlflow.onnx.log_model(
-                        to_onnx(model, X.to_numpy(np.float32)),
-                        name="model",
-                        registered_model_name="pump",
-                    )
-            models[version] = model
-            run_ids[version] = run.info.run_id
-    # version 3: a run's artifacts registered by hand, with a flavor modelsteward lacks
-    run = client.create_run(experiment)
-    folder = root / "pyfunc"
-    folder.mkdir()
-    (folder / "MLmodel").write_text(
-        "flavors:\n  python_function:\n    loader_module: my_loader\n    data: weights.bin\n"
-    )
-    client.log_artifacts(run.info.run_id, str(folder), "model")
-    client.set_terminated(run.info.run_id)
-    client.create_model_version("pump", f"runs:/{run.info.run_id}/model", run_id=run.info.run_id)
-    run_ids["3"] = run.info.run_id
-    client.set_registered_model_alias("pump", "champion", "2")
-    client.set_registered_model_alias("pump", "challenger", "1")
-    client.set_registered_model_alias("pump", "legacy", "3")
-    sources = {str(v.version): v.source for v in client.search_model_versions("name='pump'")}
-    return MlflowRegistry(uri, client, X, models, run_ids, sources)
+    return build_mlflow_registry(tmp_path_factory.mktemp("mlflow"))
 
 
 def _copy_model(ml: MlflowRegistry, name: str) -> None:
     """Another MLflow model with the versions 1 and 2 of ``pump`` (so a test may change it)."""
     ml.client.create_registered_model(name)
-    with _tracking(ml.uri):  # MLflow resolves a models:/ source with the global tracking URI
+    with tracking(ml.uri):  # MLflow resolves a models:/ source with the global tracking URI
         for version in ("1", "2"):
             ml.client.create_model_version(name, ml.sources[version], run_id=ml.run_ids[version])
     ml.client.set_registered_model_alias(name, "champion", "2")
@@ -130,7 +53,7 @@ def test_versions_lineage_and_aliases_are_imported(
     v1 = registry.get("pump", "mlflow-1")
     assert v1.params == {"C": "0.1", "solver": "lbfgs"}  # MLflow keeps parameters as text
     assert set(v1.metrics) == {"accuracy"}  # the NaN metric is not a number to keep
-    assert v1.metrics["accuracy"] == pytest.approx(ml.models["1"].score(ml.X, ml.X.pipe(_y)))
+    assert v1.metrics["accuracy"] == pytest.approx(ml.models["1"].score(ml.X, failure(ml.X)))
     assert v1.code_version == GIT_COMMIT and v1.created_by == "ann"
     assert v1.input_schema == {"temperature": "numeric", "vibration": "numeric"}  # signature
     origin = (v1.evidence or {})["mlflow"]
@@ -158,10 +81,6 @@ def test_versions_lineage_and_aliases_are_imported(
     entry = AuditLog(registry.store).entries(subject="pump")[-1]
     assert entry.seq == result.audit_seq and entry.details["registered_model"] == "pump"
     assert AuditLog(registry.store).verify().ok
-
-
-def _y(X: pd.DataFrame) -> pd.Series:
-    return (X["temperature"] + 20 * X["vibration"] > 81).astype(int)
 
 
 def test_a_second_import_changes_nothing(
@@ -196,7 +115,7 @@ def test_new_versions_and_moved_aliases_follow(
     assert registry.aliases("pump-follow") == {"champion": "mlflow-2"}
 
     # in MLflow: a third version, and champion moved back to version 1
-    with _tracking(ml.uri):
+    with tracking(ml.uri):
         ml.client.create_model_version("pump-follow", ml.sources["2"], run_id=ml.run_ids["2"])
     ml.client.set_registered_model_alias("pump-follow", "champion", "1")
     second = import_mlflow(registry, ml.uri, "pump-follow", trust=True)

@@ -1,4 +1,4 @@
-"""``steward registry list|show|register|alias|unalias|rollback|reject|history``."""
+"""``steward registry list|show|register|alias|unalias|rollback|reject|history|import-mlflow``."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from modelsteward.cli._app import app
 from modelsteward.cli._db import DatabaseOption, open_store, settings_for
 
 if TYPE_CHECKING:
-    from modelsteward.registry import Registry
+    from modelsteward.registry import MlflowImport, Registry
 
 __all__ = ["registry_app"]
 
@@ -301,3 +301,108 @@ def history(
             f"{m.ts:%Y-%m-%d %H:%M:%S}  {m.alias:<12} {m.from_version or '-':>8} -> "
             f"{m.to_version or '-':<8} {m.kind:<8} {m.actor:<14} {m.reason}"
         )
+
+
+def _alias_map(items: list[str] | None) -> dict[str, str] | None:
+    """``["prod=champion", "a=b,c=d"]`` as ``{"prod": "champion", "a": "b", "c": "d"}``."""
+    from modelsteward.errors import ParameterError
+
+    if not items:
+        return None
+    mapping: dict[str, str] = {}
+    for item in items:
+        for pair in item.split(","):
+            source, sep, target = (part.strip() for part in pair.partition("="))
+            if not sep or not source or not target:
+                raise ParameterError(
+                    f"--alias-map takes MLFLOW_ALIAS=ALIAS (e.g. prod=champion). Got {pair!r}."
+                )
+            if mapping.get(source, target) != target:
+                raise ParameterError(
+                    f"--alias-map maps the MLflow alias {source!r} twice "
+                    f"({mapping[source]} and {target})."
+                )
+            mapping[source] = target
+    return mapping
+
+
+def _echo_import(result: MlflowImport) -> None:
+    typer.echo(
+        f"{result.mlflow_model} ({result.tracking_uri}) -> {result.model}: "
+        + ("changed" if result.changed else "nothing new")
+    )
+    for v in result.versions:
+        head = f"  version {v.mlflow_version:<6} {v.version or '-':<14} {v.status:<9}"
+        tail = f"({v.flavor})" if v.status != "skipped" else v.reason or ""
+        typer.echo(f"{head} {tail}".rstrip())
+    for a in result.aliases:
+        head = f"  alias {a.mlflow_alias} -> {a.alias}: {a.status}"
+        if a.status == "moved":
+            typer.echo(f"{head} ({a.from_version or '(unset)'} -> {a.version})")
+        elif a.status == "unchanged":
+            typer.echo(f"{head} ({a.version})")
+        else:
+            typer.echo(f"{head}: {a.reason}")
+
+
+@registry_app.command("import-mlflow")
+def import_mlflow(
+    tracking_uri: Annotated[
+        str,
+        typer.Option(
+            "--tracking-uri", help="MLflow tracking URI, e.g. sqlite:///mlflow.db or http://host."
+        ),
+    ],
+    model: Annotated[str, typer.Option("--model", help="The MLflow registered model.")],
+    alias_map: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--alias-map",
+            help="MLFLOW_ALIAS=ALIAS, repeatable or comma-separated (e.g. prod=champion); "
+            "only the mapped aliases are imported. Default: every alias under its own name.",
+        ),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="The model name here (default: the MLflow one).")
+    ] = None,
+    registry_uri: Annotated[
+        str | None,
+        typer.Option("--registry-uri", help="MLflow registry URI (default: the tracking URI)."),
+    ] = None,
+    trust: Annotated[
+        bool,
+        typer.Option("--trust", help="Import pickled scikit-learn models (loading runs code)."),
+    ] = False,
+    actor: ActorOption = None,
+    format: FormatOption = Format.text,
+    database: DatabaseOption = None,
+) -> None:
+    """Import versions (sklearn, ONNX) and aliases from an MLflow model registry.
+
+    Versions become `mlflow-<N>` with the run's parameters, metrics, run id and source;
+    alias moves are audited. Running it again imports only what is new.
+    """
+    import os
+
+    from modelsteward.registry import import_mlflow as run_import
+
+    mapping = _alias_map(alias_map)
+    # MLflow retries an unreachable server for minutes by default; answer sooner unless the
+    # environment says otherwise.
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
+    with _registry(database) as registry:
+        result = run_import(
+            registry,
+            tracking_uri,
+            model,
+            model=name,
+            alias_map=mapping,
+            registry_uri=registry_uri,
+            trust=trust,
+            actor=actor,
+        )
+    if format is Format.json:
+        _echo_json(result.to_dict())
+        return
+    _echo_import(result)
