@@ -98,6 +98,33 @@ class RolloutState:
     revision: int = 0
     updated_at: datetime | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        """The state as JSON data (the per-request samples by size only).
+
+        >>> RolloutState("churn", stage="canary", step=1).to_dict()["stage"]
+        'canary'
+        """
+        return {
+            "model": self.model,
+            "stage": self.stage,
+            "active": self.active,
+            "champion": self.champion,
+            "previous": self.previous,
+            "candidate": self.candidate,
+            "step": self.step,
+            "stage_started_at": self.stage_started_at,
+            "failed_checks": self.failed_checks,
+            "auto_rollbacks": self.auto_rollbacks,
+            "approval_pending": self.approval_pending,
+            "arms": dict(self.arms),
+            "samples_bytes": 0 if self.samples is None else len(self.samples),
+            "last_check": None if self.last_check is None else dict(self.last_check),
+            "last_promotion": None if self.last_promotion is None else dict(self.last_promotion),
+            "retrain": dict(self.retrain),
+            "revision": self.revision,
+            "updated_at": self.updated_at,
+        }
+
     @property
     def active(self) -> bool:
         """A candidate is being rolled out (shadow, canary or awaiting approval)."""
