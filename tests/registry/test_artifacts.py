@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import pickle
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -140,11 +141,13 @@ def test_callable_round_trip(registry: Registry) -> None:
         registry.register("rules", "math:floor", flavor="callable", parent="9")
 
 
-@pytest.mark.skipif(importlib.util.find_spec("onnxruntime") is not None, reason="installed")
-def test_onnx_without_onnxruntime_is_a_clear_error(registry: Registry, tmp_path: Path) -> None:
+def test_onnx_without_onnxruntime_is_a_clear_error(
+    registry: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import onnxruntime fails
     file = tmp_path / "model.onnx"
     file.write_bytes(b"\x08\x07")
-    with pytest.raises(MissingExtraError, match="pip install onnxruntime"):
+    with pytest.raises(MissingExtraError, match=r"pip install 'modelsteward\[onnx\]'"):
         registry.register("m", file, flavor="onnx")
 
 

@@ -9,7 +9,8 @@
      │    └── SchemaError
      │         └── SchemaMismatchError  the candidate's input columns differ from the champion's
      ├── MissingExtraError
-     │    └── MissingPackageError       ONNX without onnxruntime, an fsspec URL without fsspec
+     │    └── MissingPackageError       an fsspec URL without fsspec (ONNX without onnxruntime
+     │                                 is a MissingExtraError naming modelsteward[onnx])
      ├── ConflictError                  (store) a version label is taken; an alias moved meanwhile
      ├── NotFoundError                  (store) no such model, version or alias
      └── RegistryStateError             (store) e.g. aliasing a rejected version

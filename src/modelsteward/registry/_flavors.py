@@ -3,7 +3,7 @@
 - ``sklearn``: a fitted estimator (anything with ``predict``). Saved with skops when it is
   installed; otherwise with joblib or pickle, which run code when loaded, so loading one
   needs an explicit ``trust=True``.
-- ``onnx``: an ``.onnx`` file, run with onnxruntime (optional).
+- ``onnx``: an ``.onnx`` file, run with onnxruntime (``pip install 'modelsteward[onnx]'``).
 - ``callable``: a Python function named by its import path ``module:function``.
 """
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modelsteward.errors import ParameterError
+from modelsteward.errors import MissingExtraError, ParameterError
 from modelsteward.registry._errors import (
     ArtifactError,
     MissingPackageError,
@@ -126,7 +126,7 @@ def _load_sklearn(fmt: str, path: Path, *, trust: bool, label: str) -> Any:
 def _onnxruntime(feature: str) -> Any:
     ort = _optional("onnxruntime")
     if ort is None:
-        raise MissingPackageError("onnxruntime", feature)
+        raise MissingExtraError("onnxruntime", "onnx", feature)
     return ort
 
 
