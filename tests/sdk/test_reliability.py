@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -74,17 +76,34 @@ def test_server_killed_mid_stream_stores_every_prediction_once(db_url: str, tmp_
 
 WRITER = textwrap.dedent(
     """
-    import sys
+    import json, sys
     from modelsteward.sdk import Monitor
     url, spool, k, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    mon = Monitor("m", database_url=url, spool_dir=spool, batch_size=50, flush_interval=0.01)
+    mon = Monitor("m", database_url=url, spool_dir=spool, batch_size=50, flush_interval=0.01,
+                  backoff=0.02, max_backoff=0.2)
     for i in range(n):
         mon.log_prediction({"x": float(i)}, 0, id=f"w{k}-{i}")
-        if i % 500 == 0:
-            mon.log_label(f"w{k}-{i}", 1)
+        if i % 100 == 0:
+            mon.log_label(f"w{k}-{i}", k)
     ok = mon.flush(timeout=120)
     mon.close()
+    print(json.dumps(mon.stats))
     sys.exit(0 if ok else 3)
+    """
+)
+
+LOCKER = textwrap.dedent(
+    """
+    import sqlite3, sys, time
+    # Another process holding SQLite's write lock, 50 ms at a time, longer than the
+    # writers' 1 ms busy timeout: their writes meet "database is locked" for certain.
+    db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+    deadline = time.monotonic() + float(sys.argv[2])
+    while time.monotonic() < deadline:
+        db.execute("BEGIN IMMEDIATE")
+        time.sleep(0.05)
+        db.execute("COMMIT")
+        time.sleep(0.02)
     """
 )
 
@@ -92,20 +111,43 @@ WRITER = textwrap.dedent(
 def test_concurrent_writer_processes_on_sqlite_lose_nothing(
     sqlite_url: str, tmp_path: Path
 ) -> None:
+    """Four SDK processes write to one SQLite file while a fifth keeps taking its write
+    lock. With a 1 ms busy timeout, "database is locked" is certain; it must be retried
+    (by the store, then by the SDK), never dropped: every id stored once, every label
+    on its prediction, nothing rejected, dropped or left in a spool."""
     store = Store(sqlite_url)
     store.upgrade()
     store.models.create("m", "binary")
     n, procs = 3000, 4
+    env = {**os.environ, "STEWARD_SQLITE_BUSY_TIMEOUT_MS": "1"}
+    path = sqlite_url.removeprefix("sqlite:///")
+    locker = subprocess.Popen([sys.executable, "-c", LOCKER, path, "6"])
     workers = [
         subprocess.Popen(
-            [sys.executable, "-c", WRITER, sqlite_url, str(tmp_path / f"spool{k}"), str(k), str(n)]
+            [sys.executable, "-c", WRITER, sqlite_url, str(tmp_path / f"spool{k}"), str(k), str(n)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for k in range(procs)
     ]
-    assert [w.wait(180) for w in workers] == [0] * procs
-    stats = store.models.stats("m")
-    assert stats.predictions == n * procs
-    assert stats.labels == procs * len(range(0, n, 500))
+    outputs = [w.communicate(timeout=180) for w in workers]
+    locker.wait(30)
+    assert [w.returncode for w in workers] == [0] * procs, [err[-2000:] for _, err in outputs]
+    stats = [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]
+    assert all(s["rejected"] == 0 and s["dropped"] == 0 for s in stats), stats
+    retried = sum(err.count("database locked, retrying") for _, err in outputs)
+    assert retried + sum(s["spooled"] for s in stats) > 0  # the lock was met, and survived
+    rows = store.events.window(
+        store.models.id_of("m"), datetime(2000, 1, 1, tzinfo=UTC), datetime.now(UTC) + timedelta(1)
+    )
+    expected = {f"w{k}-{i}" for k in range(procs) for i in range(n)}
+    assert len(rows["id"]) == n * procs and set(rows["id"]) == expected
+    labels = {pid: y for pid, y in zip(rows["id"], rows["label"], strict=True) if y is not None}
+    assert labels == {f"w{k}-{i}": k for k in range(procs) for i in range(0, n, 100)}
+    left = [p for k in range(procs) for p in (tmp_path / f"spool{k}").rglob("*.json")]
+    assert left == []  # nothing left waiting in a spool
     store.close()
 
 
