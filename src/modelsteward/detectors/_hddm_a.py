@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from modelsteward.detectors._base import CodeArray, DriftDetector, FloatArray, check_open_unit
-from modelsteward.detectors._compile import kernel, pick
+from modelsteward.detectors._base import CodeArray, FloatArray
+from modelsteward.detectors._compile import kernel
+from modelsteward.detectors._hddm import HDDM
 
 __all__ = ["HDDM_A"]
 
@@ -94,7 +96,7 @@ def _hddm_a_kernel(
     sc[_HM] = hm
 
 
-class HDDM_A(DriftDetector):
+class HDDM_A(HDDM):
     """Hoeffding's-bound drift detection with the moving-average test (HDDM_A).
 
     Keeps the mean since the last reset and a cut point: the prefix whose mean plus
@@ -135,39 +137,8 @@ class HDDM_A(DriftDetector):
     detection methods based on Hoeffding's bounds. IEEE TKDE 27(3), 810-823.
     """
 
-    _has_warning = True
-    _domain = "unit"
-    _sensitivity = ("drift_confidence", -1)
-
-    def __init__(
-        self,
-        drift_confidence: float = 0.001,
-        warning_confidence: float = 0.005,
-        two_sided_test: bool = False,
-    ) -> None:
-        self.drift_confidence = drift_confidence
-        self.warning_confidence = warning_confidence
-        self.two_sided_test = two_sided_test
-        super().__init__()
-
-    def _check_params(self) -> None:
-        check_open_unit(self, "drift_confidence", self.drift_confidence)
-        check_open_unit(self, "warning_confidence", self.warning_confidence)
-
-    @property
-    def warning_detected(self) -> bool:
-        """Whether the last element put the detector in its warning zone."""
-        return bool(self._state["sc"][1])
-
     def _initial_state(self) -> dict[str, np.ndarray[Any, Any]]:
         return {"sc": np.zeros(8)}
 
-    def _scan(self, x: FloatArray, codes: CodeArray) -> None:
-        pick(_hddm_a_kernel)(
-            x,
-            codes,
-            self._state["sc"],
-            float(self.drift_confidence),
-            float(self.warning_confidence),
-            bool(self.two_sided_test),
-        )
+    def _kernel(self) -> tuple[Callable[..., None], tuple[Any, ...]]:
+        return _hddm_a_kernel, ()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from modelsteward.detectors._base import CodeArray, DriftDetector, FloatArray, check_open_unit
-from modelsteward.detectors._compile import kernel, pick
+from modelsteward.detectors._base import CodeArray, FloatArray, check_open_unit
+from modelsteward.detectors._compile import kernel
+from modelsteward.detectors._hddm import HDDM
 
 __all__ = ["HDDM_W"]
 
@@ -25,10 +27,10 @@ def _hddm_w_kernel(
     sc: FloatArray,
     drift_confidence: float,
     warning_confidence: float,
+    two_sided: bool,
     lam: float,
     lam_sq: float,
     c_lam_sq: float,
-    two_sided: bool,
 ) -> None:
     one_minus_lam = 1.0 - lam
     log_d = math.log(1 / drift_confidence)
@@ -97,7 +99,7 @@ def _hddm_w_kernel(
         codes[i] = (2 if drift else 0) | (1 if warning else 0)
 
 
-class HDDM_W(DriftDetector):
+class HDDM_W(HDDM):
     """Hoeffding's-bound drift detection with the weighted moving-average test (HDDM_W).
 
     Compares exponentially weighted moving averages (weight ``lambda_val`` on the
@@ -135,10 +137,6 @@ class HDDM_W(DriftDetector):
     detection methods based on Hoeffding's bounds. IEEE TKDE 27(3), 810-823.
     """
 
-    _has_warning = True
-    _domain = "unit"
-    _sensitivity = ("drift_confidence", -1)
-
     def __init__(
         self,
         drift_confidence: float = 0.001,
@@ -146,21 +144,12 @@ class HDDM_W(DriftDetector):
         lambda_val: float = 0.05,
         two_sided_test: bool = False,
     ) -> None:
-        self.drift_confidence = drift_confidence
-        self.warning_confidence = warning_confidence
         self.lambda_val = lambda_val
-        self.two_sided_test = two_sided_test
-        super().__init__()
+        super().__init__(drift_confidence, warning_confidence, two_sided_test)
 
     def _check_params(self) -> None:
-        check_open_unit(self, "drift_confidence", self.drift_confidence)
-        check_open_unit(self, "warning_confidence", self.warning_confidence)
+        super()._check_params()
         check_open_unit(self, "lambda_val", self.lambda_val, closed=True)
-
-    @property
-    def warning_detected(self) -> bool:
-        """Whether the last element put the detector in its warning zone."""
-        return bool(self._state["sc"][1])
 
     def _initial_state(self) -> dict[str, np.ndarray[Any, Any]]:
         sc = np.zeros(_S2_DECR + 3)
@@ -170,16 +159,6 @@ class HDDM_W(DriftDetector):
             sc[s + 2] = 1.0
         return {"sc": sc}
 
-    def _scan(self, x: FloatArray, codes: CodeArray) -> None:
+    def _kernel(self) -> tuple[Callable[..., None], tuple[Any, ...]]:
         lam = float(self.lambda_val)
-        pick(_hddm_w_kernel)(
-            x,
-            codes,
-            self._state["sc"],
-            float(self.drift_confidence),
-            float(self.warning_confidence),
-            lam,
-            lam * lam,
-            (1 - lam) ** 2,
-            bool(self.two_sided_test),
-        )
+        return _hddm_w_kernel, (lam, lam * lam, (1 - lam) ** 2)
