@@ -150,6 +150,31 @@ def _p_two_sided(z: float) -> float:
     return float(2.0 * stats.norm.sf(abs(z))) if np.isfinite(z) else float("nan")
 
 
+def _z_change(
+    diff: float,
+    se_test: float,
+    se_interval: float,
+    confidence: float,
+    alpha: float,
+    higher_is_better: bool,
+    method: str,
+) -> Change:
+    """A z-test of ``diff`` (standard error ``se_test``) with a Wald interval (``se_interval``).
+
+    A zero standard error gives p = 1 when nothing changed and 0 otherwise.
+    """
+    p_value = _p_two_sided(diff / se_test) if se_test > 0 else (1.0 if diff == 0 else 0.0)
+    half = _z(confidence) * se_interval
+    return Change(
+        diff,
+        diff - half,
+        diff + half,
+        p_value,
+        method,
+        _verdict(diff, p_value, alpha, higher_is_better),
+    )
+
+
 def proportion_change(
     current: tuple[float, float],
     reference: tuple[float, float],
@@ -169,18 +194,8 @@ def proportion_change(
     p1, p2 = x1 / n1, x2 / n2
     pooled = (x1 + x2) / (n1 + n2)
     se0 = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    diff = p1 - p2
-    p_value = _p_two_sided(diff / se0) if se0 > 0 else (1.0 if diff == 0 else 0.0)
     se = np.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
-    half = _z(confidence) * se
-    return Change(
-        diff,
-        diff - half,
-        diff + half,
-        p_value,
-        "two-proportion z",
-        _verdict(diff, p_value, alpha, higher_is_better),
-    )
+    return _z_change(p1 - p2, se0, se, confidence, alpha, higher_is_better, "two-proportion z")
 
 
 def auc_change(
@@ -197,16 +212,7 @@ def auc_change(
     """
     diff = current[0] - reference[0]
     se = float(np.sqrt(current[1] + reference[1]))
-    p_value = _p_two_sided(diff / se) if se > 0 else (1.0 if diff == 0 else 0.0)
-    half = _z(confidence) * se
-    return Change(
-        diff,
-        diff - half,
-        diff + half,
-        p_value,
-        "DeLong (independent AUCs)",
-        _verdict(diff, p_value, alpha, True),
-    )
+    return _z_change(diff, se, se, confidence, alpha, True, "DeLong (independent AUCs)")
 
 
 def bootstrap_change(
