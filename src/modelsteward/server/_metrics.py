@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pyarrow.compute as pc
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import (
     CounterMetricFamily,
@@ -24,7 +25,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
-from modelsteward.store import PredictionRecord, Store
+from modelsteward.store import PredictionBatch, PredictionRecord, Store
 
 log = logging.getLogger("modelsteward.server")
 _METRIC_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -109,6 +110,35 @@ class ServiceMetrics(Collector):
                 self._errors[key] += sum(1 for r in rows if r.error)
                 lat = np.array([r.latency_ms for r in rows if r.latency_ms is not None], float)
                 lat /= 1000.0
+                if lat.size:
+                    self._latency.setdefault(key, _Latency()).add(lat)
+
+    def observe_batch(self, model: str, batch: PredictionBatch, stored: np.ndarray) -> None:
+        """Count the rows of ``batch`` marked ``stored``; the others were duplicates."""
+        duplicates = int(stored.size - np.count_nonzero(stored))
+        if duplicates:
+            batch = batch.take(np.flatnonzero(stored))
+        versions = batch.version
+        if len(batch) == 0:
+            with self._lock:
+                self._duplicates[model] += duplicates
+            return
+        groups = []
+        for version in pc.unique(versions).to_pylist():
+            mask = (
+                pc.is_null(versions)
+                if version is None
+                else pc.fill_null(pc.equal(versions, version), False)
+            )
+            lat = pc.filter(batch.latency_ms, mask).drop_null().to_numpy(zero_copy_only=False)
+            errors = pc.sum(pc.filter(batch.error, mask)).as_py() or 0
+            groups.append((version, int(pc.sum(mask).as_py() or 0), int(errors), lat / 1000.0))
+        with self._lock:
+            self._duplicates[model] += duplicates
+            for version, count, errors, lat in groups:
+                key = (model, self._version(model, version))
+                self._predictions[key] += count
+                self._errors[key] += errors
                 if lat.size:
                     self._latency.setdefault(key, _Latency()).add(lat)
 

@@ -15,9 +15,10 @@ import pyarrow.parquet as pq
 
 from modelsteward.errors import DataReadError, SchemaError
 from modelsteward.server._body import BodyFormat
-from modelsteward.store import BatchError, PredictionRecord
+from modelsteward.store import BatchError, PredictionBatch
+from modelsteward.store._batch import TIMESTAMP, json_column
 
-__all__ = ["read_table", "table_to_predictions"]
+__all__ = ["read_table", "table_to_batch"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 META = ("id", "timestamp", "prediction", "score", "latency_ms", "version", "error", "segment")
@@ -42,7 +43,7 @@ def read_table(body: bytes, fmt: BodyFormat) -> pa.Table:
         raise DataReadError(f"The body is not a readable {fmt.value} table: {exc}") from exc
 
 
-def _parse_text_timestamps(values: list[str | None]) -> list[datetime]:
+def _parse_text_timestamps(values: list[str | None]) -> pa.Array:
     """Row-by-row ISO 8601 parsing, used only when the vectorised cast fails."""
     out: list[datetime] = []
     errors: list[dict[str, Any]] = []
@@ -61,23 +62,22 @@ def _parse_text_timestamps(values: list[str | None]) -> list[datetime]:
             f"{errors[0]['error']}. Use ISO 8601. Nothing was stored.",
             errors,
         )
-    return out
+    return pa.array(out, TIMESTAMP)
 
 
-def _timestamps(table: pa.Table, n: int) -> list[datetime]:
+def _timestamps(table: pa.Table, n: int) -> pa.Array:
     if "timestamp" not in table.column_names:
-        now = datetime.now(UTC)
-        return [now] * n
+        return pa.array(np.full(n, _now_micros(), dtype=np.int64), pa.int64()).cast(TIMESTAMP)
     col = table.column("timestamp")
     if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
         try:
-            col = col.cast(pa.timestamp("us", tz="UTC"))
+            col = col.cast(TIMESTAMP)
         except pa.ArrowInvalid:
             return _parse_text_timestamps(col.to_pylist())
     elif pa.types.is_timestamp(col.type):
         if col.type.tz is None:
             col = pc.assume_timezone(col, "UTC")
-        col = col.cast(pa.timestamp("us", tz="UTC"))
+        col = col.cast(TIMESTAMP)
     else:
         raise SchemaError(
             f"column 'timestamp' has type {col.type}; expected a timestamp or ISO 8601 text"
@@ -88,15 +88,22 @@ def _timestamps(table: pa.Table, n: int) -> list[datetime]:
             f"column 'timestamp' is empty at row {row}; nothing was stored",
             [{"row": row, "field": "timestamp", "error": "is missing"}],
         )
-    # epoch + timedelta is ~10x faster than Arrow's own conversion to aware datetimes
-    micros = col.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_numpy().tolist()
-    return [_EPOCH + timedelta(microseconds=v) for v in micros]
+    return col.combine_chunks()
 
 
-def _column(table: pa.Table, name: str, n: int, default: Any = None) -> list[Any]:
+def _now_micros() -> int:
+    return (datetime.now(UTC) - _EPOCH) // timedelta(microseconds=1)
+
+
+def _array(table: pa.Table, name: str) -> pa.Array | None:
     if name not in table.column_names:
-        return [default] * n
-    return list(table.column(name).to_pylist())
+        return None
+    return table.column(name).combine_chunks()
+
+
+def _text(table: pa.Table, name: str, n: int) -> pa.Array:
+    col = _array(table, name)
+    return pa.nulls(n, pa.string()) if col is None else col.cast(pa.string())
 
 
 def _check_text(table: pa.Table, name: str, required: bool = False) -> None:
@@ -140,8 +147,46 @@ def _check_latency(table: pa.Table) -> None:
         )
 
 
-def table_to_predictions(table: pa.Table) -> tuple[list[PredictionRecord], pa.Table | None]:
-    """Rows of ``table`` as validated records, and their features as one table.
+def _latency(table: pa.Table, n: int) -> pa.Array:
+    """Latencies as float64; NaN (a missing value in a float column) becomes null."""
+    col = _array(table, "latency_ms")
+    if col is None:
+        return pa.nulls(n, pa.float64())
+    values = col.cast(pa.float64())
+    nan = pc.fill_null(pc.is_nan(values), False)
+    if pc.any(nan).as_py():
+        values = pc.if_else(nan, pa.scalar(None, pa.float64()), values)
+    return values
+
+
+def _ids(table: pa.Table, n: int) -> pa.Array:
+    col = _array(table, "id")
+    if col is None:
+        return pa.array([uuid.uuid4().hex for _ in range(n)], pa.string())
+    col = col.cast(pa.string())
+    if col.null_count:
+        values = col.to_pylist()
+        col = pa.array([uuid.uuid4().hex if v is None else v for v in values], pa.string())
+    return col
+
+
+def _errors(table: pa.Table, n: int) -> pa.Array:
+    """The error flag; any value counts by its truth, a missing one as no error."""
+    col = _array(table, "error")
+    if col is None:
+        return pa.array(np.zeros(n, dtype=bool))
+    if pa.types.is_boolean(col.type):
+        return pc.fill_null(col, False)
+    return pa.array([bool(v) for v in col.to_pylist()], pa.bool_())
+
+
+def _json(table: pa.Table, name: str, n: int) -> pa.Array:
+    col = _array(table, name)
+    return pa.nulls(n, pa.string()) if col is None else json_column(col)
+
+
+def table_to_batch(table: pa.Table) -> PredictionBatch:
+    """The rows of ``table`` as a validated :class:`PredictionBatch`, column by column.
 
     The META columns describe the prediction; every other column is a feature (or a
     struct column ``features`` holds them). Checks run column-wise; a bad value rejects
@@ -156,10 +201,7 @@ def table_to_predictions(table: pa.Table) -> tuple[list[PredictionRecord], pa.Ta
     _check_text(table, "version")
     _check_text(table, "segment")
     _check_latency(table)
-    ids = _column(table, "id", n)
-    if "id" in table.column_names and not pa.types.is_string(table.column("id").type):
-        ids = [None if v is None else str(v) for v in ids]
-    ids = [v if v is not None else uuid.uuid4().hex for v in ids]
+    ids = _ids(table, n)
     timestamps = _timestamps(table, n)
     if "features" in table.column_names:
         col = table.column("features")
@@ -169,24 +211,14 @@ def table_to_predictions(table: pa.Table) -> tuple[list[PredictionRecord], pa.Ta
     else:
         rest = [c for c in table.column_names if c not in META]
         features = table.select(rest) if rest else None
-    latency = _column(table, "latency_ms", n)
-    latency = [None if v is None or v != v else float(v) for v in latency]
-    errors = _column(table, "error", n, False)
-    preds = _column(table, "prediction", n)
-    scores = _column(table, "score", n)
-    versions = _column(table, "version", n)
-    segments = _column(table, "segment", n)
-    records = [
-        PredictionRecord(
-            id=ids[i],
-            timestamp=timestamps[i],
-            prediction=preds[i],
-            score=scores[i],
-            latency_ms=latency[i],
-            version=versions[i],
-            error=bool(errors[i]),
-            segment=segments[i],
-        )
-        for i in range(n)
-    ]
-    return records, features
+    return PredictionBatch(
+        ids=ids,
+        timestamps=timestamps,
+        prediction=_json(table, "prediction", n),
+        score=_json(table, "score", n),
+        latency_ms=_latency(table, n),
+        version=_text(table, "version", n),
+        error=_errors(table, n),
+        segment=_text(table, "segment", n),
+        features=features,
+    )

@@ -12,6 +12,7 @@ from modelsteward.errors import require
 require("sqlalchemy", "server", "The modelsteward store")
 require("alembic", "server", "The modelsteward store")
 
+from modelsteward.store._batch import PredictionBatch  # noqa: E402
 from modelsteward.store._domain import (  # noqa: E402
     TASKS,
     Alert,
@@ -50,6 +51,7 @@ __all__ = [
     "Model",
     "ModelStats",
     "NotFoundError",
+    "PredictionBatch",
     "PredictionRecord",
     "ProfileBucket",
     "Scope",

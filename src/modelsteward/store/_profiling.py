@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -18,7 +19,7 @@ import pyarrow as pa
 from modelsteward.errors import ParameterError, SchemaError, StewardError
 from modelsteward.profiles import TableProfile, profile_table
 
-__all__ = ["merge_profiles", "profile_rows"]
+__all__ = ["merge_parsed", "merge_profiles", "profile_arrow", "profile_batch", "profile_rows"]
 
 log = logging.getLogger("modelsteward.store")
 
@@ -32,7 +33,7 @@ def _column(values: list[Any]) -> pa.Array:
         return pa.array([None if v is None else str(v) for v in values], pa.string())
 
 
-def rows_to_table(rows: list[dict[str, Any]]) -> pa.Table:
+def rows_to_table(rows: Sequence[dict[str, Any]]) -> pa.Table:
     """Feature dicts as an Arrow table; mixed-type or nested values become text."""
     names: dict[str, None] = {}
     for r in rows:
@@ -53,11 +54,17 @@ def profile_arrow(table: pa.Table, reference: str | None = None) -> str | None:
     A column that cannot be profiled (text in a numeric feature, say) is left out of the
     profile and logged; it never costs the batch its predictions.
     """
+    ref = TableProfile.from_json(reference) if reference else None
+    profile = profile_batch(table, ref)
+    return None if profile is None else str(profile.to_json())
+
+
+def profile_batch(table: pa.Table, ref: TableProfile | None = None) -> TableProfile | None:
+    """The batch's TableProfile (see :func:`profile_arrow`), or ``None`` for no rows."""
     if table.num_rows == 0 or table.num_columns == 0:
         return None
-    ref = TableProfile.from_json(reference) if reference else None
     try:
-        return str(_profile(table, ref).to_json())
+        return _profile(table, ref)
     except (StewardError, pa.ArrowException, ValueError, TypeError) as exc:
         log.warning("feature profile: profiling column by column after: %s", exc)
     columns = []
@@ -68,7 +75,7 @@ def profile_arrow(table: pa.Table, reference: str | None = None) -> str | None:
             log.warning("feature %r left out of the profile: %s", name, exc)
     if not columns:
         return None
-    return str(TableProfile(columns, rows=table.num_rows).to_json())
+    return TableProfile(columns, rows=table.num_rows)
 
 
 def _profile(table: pa.Table, ref: TableProfile | None) -> TableProfile:
@@ -85,6 +92,28 @@ def merge_profiles(a: str, b: str) -> str:
     except (StewardError, ValueError, TypeError, KeyError):
         log.exception("feature profile of a batch could not be merged; bucket kept as it was")
         return a
+
+
+def merge_parsed(
+    stored: str, parsed: TableProfile | None, batch: TableProfile
+) -> tuple[str, TableProfile | None]:
+    """Merge the batch's profile into a stored bucket; the new text and, when cheap to
+    keep, its parsed form (for the next merge into the same bucket).
+
+    ``parsed`` is ``stored`` already parsed (``None``: parse it here). The merge result
+    is the same text :func:`merge_profiles` writes: a merged profile is fresh (merging
+    copies), so keeping it for the next batch is the same as parsing its text again.
+    """
+    try:
+        first = parsed if parsed is not None else TableProfile.from_json(stored)
+        merged = first.merge(batch)
+        return str(merged.to_json()), merged
+    except StewardError:
+        pass
+    except (ValueError, TypeError, KeyError):
+        log.exception("feature profile of a batch could not be merged; bucket kept as it was")
+        return stored, None
+    return merge_profiles(stored, str(batch.to_json())), None
 
 
 def _merge(a: str, b: str) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 __all__ = ["FeatureArchive"]
@@ -32,17 +33,25 @@ class FeatureArchive:
         return self.root / _SAFE.sub("_", model)
 
     def append(
-        self, model: str, ids: list[str], timestamps: list[datetime], features: pa.Table
+        self,
+        model: str,
+        ids: list[str] | pa.Array,
+        timestamps: list[datetime] | pa.Array,
+        features: pa.Table,
     ) -> None:
-        """Write the rows (aligned lists and table) into their days' partitions."""
+        """Write the rows (aligned ids, timestamps and table) into their days' partitions."""
         if features.num_rows == 0:
             return
-        ts = pa.array(timestamps, pa.timestamp("us", tz="UTC"))
-        table = features.append_column("prediction_id", pa.array(ids, pa.string()))
+        utc = pa.timestamp("us", tz="UTC")
+        ts = timestamps.cast(utc) if isinstance(timestamps, pa.Array) else pa.array(timestamps, utc)
+        pids = ids if isinstance(ids, pa.Array) else pa.array(ids, pa.string())
+        table = features.append_column("prediction_id", pids)
         table = table.append_column("timestamp", ts)
-        days = np.array([t.date().isoformat() for t in timestamps])
+        days = np.asarray(pc.strftime(ts, format="%Y-%m-%d").to_pylist(), dtype=object)
         for day in np.unique(days):
-            part = table.filter(pa.array(days == day))
+            part = (
+                table if len(days) and (days == day).all() else table.filter(pa.array(days == day))
+            )
             folder = self._model_dir(model) / f"date={day}"
             folder.mkdir(parents=True, exist_ok=True)
             tmp = folder / f".{uuid.uuid4().hex}.parquet.tmp"
@@ -70,8 +79,6 @@ class FeatureArchive:
         ts = table.column("timestamp")
         lo = pa.scalar(start.astimezone(UTC), pa.timestamp("us", tz="UTC"))
         hi = pa.scalar(end.astimezone(UTC), pa.timestamp("us", tz="UTC"))
-        import pyarrow.compute as pc
-
         return table.filter(pc.and_(pc.greater_equal(ts, lo), pc.less(ts, hi)))
 
     def prune(self, now: datetime, keep_days: int) -> int:

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from modelsteward.errors import InputError
+from modelsteward.profiles import TableProfile
 from modelsteward.store import _profiling
+from modelsteward.store._batch import PredictionBatch
 from modelsteward.store._domain import IngestResult, LabelRecord, PredictionRecord
 from modelsteward.store._engine import make_engine, retrying, write_tx
 from modelsteward.store._migrate import current_revisions, head_revisions, upgrade
@@ -37,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = ["Store"]
 
 _P = cast(sa.Table, PredictionRow.__table__)
+T = TypeVar("T")
 _REFERENCE_TTL = 10.0  # seconds a cached reference profile is trusted
 
 
@@ -72,7 +78,8 @@ class Store:
         self.alerts = AlertRepository(self.engine)
         self.alert_rules = AlertRuleRepository(self.engine)
         self.keys = KeyRepository(self.engine)
-        self._references: dict[str, tuple[float, str | None]] = {}
+        self._references: dict[str, tuple[float, str | None, TableProfile | None]] = {}
+        self._buckets = _BucketCache()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
@@ -123,55 +130,59 @@ class Store:
         """
         if not validated:
             check_predictions(records)
-        model_id = self.models.id_of(model)
+        self.models.id_of(model)
         if not records:
             return IngestResult(accepted=0)
-        has_features = features is not None or any(r.features for r in records)
+        batch = PredictionBatch.from_records(records, features)
+        return self.ingest_batch(model, batch)[0]
+
+    def ingest_batch(self, model: str, batch: PredictionBatch) -> tuple[IngestResult, np.ndarray]:
+        """Store a batch given as columns (see :meth:`ingest_predictions`); the result and,
+        per row, whether it was stored now (``False`` for a duplicate)."""
+        model_id = self.models.id_of(model)
+        if len(batch) == 0:
+            return IngestResult(accepted=0), np.zeros(0, dtype=bool)
+        has_features = batch.features is not None and batch.features.num_columns > 0
         reference = self._reference(model) if has_features else None
-        kept: list[list[bool]] = []
+        versions = {v for v in pc.unique(batch.version).to_pylist() if v}
 
-        def run() -> IngestResult:
+        # Profiled before the write transaction, as if every row were new (the usual
+        # case), so writers hold the database's write lock for less time; a batch with
+        # duplicates is profiled again, inside, over the rows actually stored.
+        every = np.ones(len(batch), dtype=bool)
+        guess = self._bucket_profiles(batch, every, reference) if has_features else {}
+
+        def run() -> np.ndarray:
             with write_tx(self.engine) as conn:
-                versions = {r.version for r in records if r.version}
                 self.models.ensure_versions(conn, model_id, versions)
-                result, stored = self.events.insert_predictions(conn, model_id, records)
-                if has_features and result.accepted:
-                    profiles = self._bucket_profiles(records, stored, features, reference)
+                stored = self.events.insert_batch(conn, model_id, batch)
+                if has_features and stored.any():
+                    profiles = (
+                        guess if stored.all() else self._bucket_profiles(batch, stored, reference)
+                    )
                     self._merge_profiles(conn, model_id, profiles)
-                kept[:] = [stored]
-                return result
+                return stored
 
-        result = _storable(lambda: retrying(run))
+        stored = _storable(lambda: retrying(run))
+        if stored.all():
+            result = IngestResult(accepted=len(batch))
+        else:
+            ids = batch.ids.to_pylist()
+            result = IngestResult(
+                int(stored.sum()), [ids[i] for i in np.flatnonzero(~stored).tolist()]
+            )
         if self.features is not None and has_features and result.accepted:
-            self._retain(model, records, kept[0], features)
-        return result
+            self._retain(model, batch, stored)
+        return result, stored
 
-    def _retain(
-        self,
-        model: str,
-        records: list[PredictionRecord],
-        stored: list[bool],
-        features: pa.Table | None,
-    ) -> None:
+    def _retain(self, model: str, batch: PredictionBatch, stored: np.ndarray) -> None:
         """Append the stored rows' raw features to the archive (after the commit)."""
         assert self.features is not None
-        keep, table = self._stored_features(records, stored, features)
-        if table is None:
+        rows, table = batch.stored_features(stored)
+        if table is None or table.num_rows == 0:
             return
-        self.features.append(
-            model, [records[i].id for i in keep], [records[i].timestamp for i in keep], table
-        )
-
-    @staticmethod
-    def _stored_features(
-        records: list[PredictionRecord], stored: list[bool], features: pa.Table | None
-    ) -> tuple[list[int], pa.Table | None]:
-        if features is None:
-            keep = [i for i, r in enumerate(records) if stored[i] and r.features]
-            rows = [records[i].features or {} for i in keep]
-            return keep, (_profiling.rows_to_table(rows) if rows else None)
-        keep = [i for i, ok in enumerate(stored) if ok]
-        return keep, features if len(keep) == len(records) else features.take(keep)
+        index = pa.array(rows, pa.int64())
+        self.features.append(model, batch.ids.take(index), batch.timestamps.take(index), table)
 
     def ingest_labels(self, model: str, records: list[LabelRecord]) -> IngestResult:
         """Store labels (they may arrive before or long after their predictions)."""
@@ -197,14 +208,18 @@ class Store:
         return merged, sum(b.rows for b in buckets)
 
     # -- helpers --------------------------------------------------------------------------
-    def _reference(self, model: str) -> str | None:
-        """The model's reference profile, cached for a few seconds."""
+    def _reference(self, model: str) -> TableProfile | None:
+        """The model's reference profile, parsed, cached for a few seconds."""
         now = time.monotonic()
         cached = self._references.get(model)
         if cached is None or now - cached[0] > _REFERENCE_TTL:
-            cached = (now, self.models.reference(model))
+            text = self.models.reference(model)
+            if cached is not None and text == cached[1]:
+                cached = (now, text, cached[2])
+            else:
+                cached = (now, text, TableProfile.from_json(text) if text else None)
             self._references[model] = cached
-        return cached[1]
+        return cached[2]
 
     def set_reference(self, model: str, profile_json: str) -> None:
         """Set the reference profile drift is measured against (and profiles binned on)."""
@@ -212,46 +227,81 @@ class Store:
         self._references.pop(model, None)
 
     def _bucket_profiles(
-        self,
-        records: list[PredictionRecord],
-        stored: list[bool],
-        features: pa.Table | None,
-        reference: str | None,
-    ) -> dict[datetime, tuple[int, str]]:
+        self, batch: PredictionBatch, stored: np.ndarray, reference: TableProfile | None
+    ) -> dict[datetime, tuple[int, TableProfile]]:
         """One profile per time bucket of the stored rows' features."""
-        keep, table = self._stored_features(records, stored, features)
+        rows, table = batch.stored_features(stored)
         if table is None or table.num_rows == 0 or table.num_columns == 0:
             return {}
-        epoch = np.fromiter(
-            (records[i].timestamp.timestamp() for i in keep), dtype=np.float64, count=len(keep)
-        )
-        bucket = (np.floor(epoch / self.bucket_seconds) * self.bucket_seconds).astype(np.int64)
-        out: dict[datetime, tuple[int, str]] = {}
-        for start in np.unique(bucket):
+        micros = batch.timestamps.cast(pa.int64()).to_numpy()[rows]
+        width = self.bucket_seconds * 1_000_000
+        bucket = (micros // width) * self.bucket_seconds
+        out: dict[datetime, tuple[int, TableProfile]] = {}
+        for start in np.unique(bucket).tolist():
             mask = bucket == start
             part = table if mask.all() else table.filter(pa.array(mask))
-            profile = _profiling.profile_arrow(part, reference)
+            profile = _profiling.profile_batch(part, reference)
             if profile is not None:
                 out[datetime.fromtimestamp(int(start), UTC)] = (part.num_rows, profile)
         return out
 
     def _merge_profiles(
-        self, conn: Connection, model_id: int, profiles: dict[datetime, tuple[int, str]]
+        self, conn: Connection, model_id: int, profiles: dict[datetime, tuple[int, TableProfile]]
     ) -> None:
         for start in sorted(profiles):
             rows, profile = profiles[start]
-            self.profiles.merge(
-                conn,
-                model_id,
-                start,
-                self.bucket_seconds,
-                rows,
-                profile,
-                _profiling.merge_profiles,
-            )
+            self._merge_bucket(conn, model_id, start, rows, profile)
+
+    def _merge_bucket(
+        self, conn: Connection, model_id: int, start: datetime, rows: int, profile: TableProfile
+    ) -> None:
+        """Merge one bucket's batch profile, reusing the parsed stored profile when this
+        process wrote it last (see :class:`_BucketCache`)."""
+        key = (model_id, start)
+        cached = self._buckets.get(key)
+
+        def merge(stored: str) -> str:
+            parsed = cached[1] if cached is not None and cached[0] == stored else None
+            text, merged = _profiling.merge_parsed(stored, parsed, profile)
+            self._buckets.put(key, text, merged)
+            return text
+
+        def first() -> str:
+            text = str(profile.to_json())
+            self._buckets.put(key, text, profile)
+            return text
+
+        self.profiles.merge_with(conn, model_id, start, self.bucket_seconds, rows, first, merge)
 
 
-def _storable(fn: Callable[[], IngestResult]) -> IngestResult:
+class _BucketCache:
+    """The parsed form of the newest profile text this process wrote per bucket.
+
+    A merge reads the stored text under the row lock and uses the parsed form only when
+    the text is the one it was made from; anything else (another process wrote since, a
+    transaction rolled back) is parsed afresh. So the cache saves work, never changes it.
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[int, datetime], tuple[str, TableProfile | None]] = (
+            OrderedDict()
+        )
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[int, datetime]) -> tuple[str, TableProfile | None] | None:
+        with self._lock:
+            return self._items.get(key)
+
+    def put(self, key: tuple[int, datetime], text: str, parsed: TableProfile | None) -> None:
+        with self._lock:
+            self._items[key] = (text, parsed)
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+def _storable(fn: Callable[[], T]) -> T:
     """Run an ingest; a value the database refuses (NUL in text, JSON it cannot hold) is a
     user error, not a server error."""
     try:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import functools
-import json
-import math
-from datetime import UTC, datetime
+import itertools
+from datetime import datetime
 from typing import Any, cast
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from modelsteward.errors import InputError
-from modelsteward.store._domain import IngestResult, LabelRecord, PredictionRecord
+from modelsteward.store._batch import PredictionBatch
+from modelsteward.store._domain import IngestResult, LabelRecord
 from modelsteward.store._engine import read_tx
 from modelsteward.store._orm import LabelRow, PredictionRow
 from modelsteward.store._repos._common import chunks, upsert_insert, utcnow
@@ -33,61 +37,22 @@ _COLUMNS = (
 )
 
 
-_encode_str = json.encoder.encode_basestring  # the C encoder json.dumps uses for text
-
-
-def _dumps(value: Any) -> str:
-    """JSON text of ``value``; scalars take a short cut around :func:`json.dumps`."""
-    kind = type(value)
-    if kind is int:
-        return str(value)
-    if kind is float:
-        return repr(value) if math.isfinite(value) else "null"
-    if kind is str:
-        return _encode_str(value)
-    if kind is bool:
-        return "true" if value else "false"
-    try:
-        return json.dumps(value, allow_nan=False)
-    except ValueError:  # NaN or infinity inside: stored as null, as JSON has no such numbers
-        return json.dumps(_finite(value), allow_nan=False)
-    except TypeError as exc:
-        raise InputError(f"a value cannot be stored as JSON: {exc}") from exc
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
-
-
-def _aware(ts: datetime) -> datetime:
-    return ts.astimezone(UTC)
-
-
-def _sqlite_ts(ts: datetime) -> str:
-    """The text SQLAlchemy's DateTime stores on SQLite, so both read it back alike."""
-    return ts.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
 _PG_STAGE = """
 CREATE TEMP TABLE IF NOT EXISTS steward_incoming (
     model_id bigint, prediction_id text, "timestamp" timestamptz, version text,
     prediction json, score json, latency_ms double precision, error boolean, segment text
 ) ON COMMIT DELETE ROWS
 """
+_QUOTED = ", ".join(f'"{c}"' for c in _COLUMNS)
 
 
-def _copy_insert(conn: Connection, rows: list[tuple[Any, ...]]) -> set[str]:
-    """PostgreSQL: COPY the batch into a session temp table, then one INSERT ... SELECT."""
+def _copy_insert(conn: Connection, model_id: int, batch: PredictionBatch) -> np.ndarray:
+    """PostgreSQL: COPY the batch (CSV written by Arrow) into a session temp table, then
+    one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``; per row, whether it was stored."""
     import psycopg
 
     try:
-        return _copy_insert_raw(conn, rows)
+        return _copy_insert_raw(conn, model_id, batch)
     except psycopg.DataError as exc:
         raise InputError(
             f"A value in the batch cannot be stored: {str(exc).splitlines()[0]}. "
@@ -95,20 +60,99 @@ def _copy_insert(conn: Connection, rows: list[tuple[Any, ...]]) -> set[str]:
         ) from exc
 
 
-def _copy_insert_raw(conn: Connection, rows: list[tuple[Any, ...]]) -> set[str]:
-    cols = ", ".join(f'"{c}"' for c in _COLUMNS)
+def _csv(model_id: int, batch: PredictionBatch) -> bytes:
+    n = len(batch)
+    table = pa.Table.from_arrays(
+        [
+            pa.array(np.full(n, model_id, dtype=np.int64)),
+            batch.ids,
+            batch.timestamps,
+            batch.version,
+            batch.prediction,
+            batch.score,
+            batch.latency_ms,
+            batch.error,
+            batch.segment,
+        ],
+        names=list(_COLUMNS),
+    )
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False))
+    return bytes(sink.getvalue())
+
+
+def _copy_insert_raw(conn: Connection, model_id: int, batch: PredictionBatch) -> np.ndarray:
     raw: Any = conn.connection.driver_connection
+    insert = (
+        f"INSERT INTO predictions ({_QUOTED}) SELECT {_QUOTED} FROM steward_incoming "
+        "ON CONFLICT (model_id, prediction_id) DO NOTHING"
+    )
     with raw.cursor() as cur:
         cur.execute(_PG_STAGE)
         cur.execute("TRUNCATE steward_incoming")
-        with cur.copy(f"COPY steward_incoming ({cols}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cur.execute(
-            f"INSERT INTO predictions ({cols}) SELECT {cols} FROM steward_incoming "
-            "ON CONFLICT (model_id, prediction_id) DO NOTHING RETURNING prediction_id"
+        with cur.copy(f"COPY steward_incoming ({_QUOTED}) FROM STDIN (FORMAT csv)") as copy:
+            copy.write(_csv(model_id, batch))
+        cur.execute("SAVEPOINT steward_ingest")
+        cur.execute(insert)
+        if cur.rowcount == len(batch):  # the usual case: every row is new
+            cur.execute("RELEASE SAVEPOINT steward_ingest")
+            return np.ones(len(batch), dtype=bool)
+        # some ids were stored before (or repeat in the batch): do it again, learning which
+        cur.execute("ROLLBACK TO SAVEPOINT steward_ingest")
+        cur.execute(insert + " RETURNING prediction_id")
+        inserted = {r[0] for r in cur.fetchall()}
+        cur.execute("RELEASE SAVEPOINT steward_ingest")
+    return _first_new(batch.ids.to_pylist(), inserted)
+
+
+def _first_new(ids: list[str], inserted: set[str]) -> np.ndarray:
+    """Per row: stored now (inserted, and the first row with its id in the batch)."""
+    stored = np.zeros(len(ids), dtype=bool)
+    seen: set[str] = set()
+    for i, pid in enumerate(ids):
+        stored[i] = pid in inserted and pid not in seen
+        seen.add(pid)
+    return stored
+
+
+def _sqlite_insert(conn: Connection, model_id: int, batch: PredictionBatch) -> np.ndarray:
+    """SQLite: one prepared ``INSERT ... ON CONFLICT DO NOTHING`` run over every row; only
+    when fewer rows went in than were sent is the batch redone row-aware (``RETURNING``)."""
+    n = len(batch)
+    ids = batch.ids.to_pylist()
+    columns = [
+        ids,
+        pc.strftime(batch.timestamps, format="%Y-%m-%d %H:%M:%S").to_pylist(),
+        batch.version.to_pylist(),
+        batch.prediction.to_pylist(),
+        batch.score.to_pylist(),
+        batch.latency_ms.to_pylist(),
+        batch.error.to_pylist(),
+        batch.segment.to_pylist(),
+    ]
+    raw: Any = conn.connection.driver_connection
+    cur = raw.cursor()
+    try:
+        cur.execute("SAVEPOINT steward_ingest")
+        cur.executemany(
+            f"INSERT INTO predictions ({_QUOTED}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
+            "ON CONFLICT (model_id, prediction_id) DO NOTHING",
+            zip(itertools.repeat(model_id, n), *columns, strict=False),
         )
-        return {r[0] for r in cur.fetchall()}
+        if cur.rowcount == n:
+            cur.execute("RELEASE SAVEPOINT steward_ingest")
+            return np.ones(n, dtype=bool)
+        cur.execute("ROLLBACK TO SAVEPOINT steward_ingest")
+        cur.execute("RELEASE SAVEPOINT steward_ingest")
+    finally:
+        cur.close()
+    rows = list(zip(itertools.repeat(model_id, n), *columns, strict=False))
+    inserted: set[str] = set()
+    for part in chunks(rows, _CHUNK):
+        sql = _insert_sql(conn.dialect.name, conn.dialect.paramstyle, len(part))
+        flat = [v for row in part for v in row]
+        inserted.update(x for (x,) in conn.exec_driver_sql(sql, tuple(flat)))
+    return _first_new(ids, inserted)
 
 
 @functools.lru_cache(maxsize=64)
@@ -127,49 +171,19 @@ class EventRepository:
         self._engine = engine
 
     @staticmethod
-    def insert_predictions(
-        conn: Connection, model_id: int, records: list[PredictionRecord]
-    ) -> tuple[IngestResult, list[bool]]:
-        """Insert ``records``; ids stored before (or repeated in the batch) are duplicates.
+    def insert_batch(conn: Connection, model_id: int, batch: PredictionBatch) -> np.ndarray:
+        """Insert the batch; per row, whether it was stored now.
 
-        Returns the result and, per record, whether that row was stored. The hot path:
-        parameters are prepared here and sent as multi-row ``INSERT ... ON CONFLICT DO
-        NOTHING RETURNING`` statements straight to the driver.
+        Ids stored before, or repeated within the batch (after their first row), are not
+        stored again. The hot path sends the whole batch in one statement run (SQLite) or
+        one ``COPY`` plus one ``INSERT ... SELECT`` (PostgreSQL), and only a batch with
+        duplicates is redone with ``RETURNING`` to learn which rows they were.
         """
-        sqlite = conn.dialect.name == "sqlite"
-        ts_of = _sqlite_ts if sqlite else _aware
-        rows = [
-            (
-                model_id,
-                r.id,
-                ts_of(r.timestamp),
-                r.version,
-                None if r.prediction is None else _dumps(r.prediction),
-                None if r.score is None else _dumps(r.score),
-                r.latency_ms,
-                bool(r.error),
-                r.segment,
-            )
-            for r in records
-        ]
-        inserted: set[str] = set()
+        if len(batch) == 0:
+            return np.zeros(0, dtype=bool)
         if conn.dialect.name == "postgresql":
-            inserted = _copy_insert(conn, rows)
-        else:
-            for part in chunks(rows, _CHUNK):
-                sql = _insert_sql(conn.dialect.name, conn.dialect.paramstyle, len(part))
-                flat = [v for row in part for v in row]
-                inserted.update(x for (x,) in conn.exec_driver_sql(sql, tuple(flat)))
-        duplicates: list[str] = []
-        stored: list[bool] = []
-        seen: set[str] = set()
-        for r in records:
-            new = r.id in inserted and r.id not in seen
-            stored.append(new)
-            if not new:
-                duplicates.append(r.id)
-            seen.add(r.id)
-        return IngestResult(len(records) - len(duplicates), duplicates), stored
+            return _copy_insert(conn, model_id, batch)
+        return _sqlite_insert(conn, model_id, batch)
 
     @staticmethod
     def upsert_labels(conn: Connection, model_id: int, records: list[LabelRecord]) -> IngestResult:

@@ -39,6 +39,32 @@ class ProfileRepository:
         Safe under concurrent writers: SQLite serialises write transactions; on PostgreSQL
         the row is locked (``FOR UPDATE``) and an insert race falls back to the merge.
         """
+        ProfileRepository.merge_with(
+            conn,
+            model_id,
+            bucket_start,
+            bucket_seconds,
+            rows,
+            lambda: profile,
+            lambda stored: merger(stored, profile),
+        )
+
+    @staticmethod
+    def merge_with(
+        conn: Connection,
+        model_id: int,
+        bucket_start: datetime,
+        bucket_seconds: int,
+        rows: int,
+        first: Callable[[], str],
+        merge: Callable[[str], str],
+    ) -> None:
+        """Add ``rows`` to the bucket: its profile becomes ``merge(stored profile)``, or
+        ``first()`` when the bucket is new (both called under the bucket's lock).
+
+        Safe under concurrent writers: SQLite serialises write transactions; on PostgreSQL
+        the row is locked (``FOR UPDATE``) and an insert race falls back to the merge.
+        """
         select = (
             sa.select(_F.c.id, _F.c.rows, _F.c.profile)
             .where(_F.c.model_id == model_id, _F.c.bucket_start == bucket_start)
@@ -51,9 +77,7 @@ class ProfileRepository:
                     _F.update()
                     .where(_F.c.id == existing[0])
                     .values(
-                        rows=existing[1] + rows,
-                        profile=merger(existing[2], profile),
-                        updated_at=utcnow(),
+                        rows=existing[1] + rows, profile=merge(existing[2]), updated_at=utcnow()
                     )
                 )
                 return
@@ -64,7 +88,7 @@ class ProfileRepository:
                     bucket_start=bucket_start,
                     bucket_seconds=bucket_seconds,
                     rows=rows,
-                    profile=profile,
+                    profile=first(),
                     updated_at=utcnow(),
                 )
                 .on_conflict_do_nothing(index_elements=["model_id", "bucket_start"])
