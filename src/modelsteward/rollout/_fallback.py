@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures as cf
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,6 +109,32 @@ def _usable(out: Any, n: int) -> list[Any]:
     return values
 
 
+#: What calling a link gave: its answer and the model's own latency (ms), or the exception.
+Outcome = tuple[Any, float] | Exception
+
+
+def _attempt(link: Link, rows: Rows) -> Outcome:
+    """Call a link from a thread, with its timeout (inline when it has none)."""
+    try:
+        if link.timeout_s is None:
+            return _timed(link.predict, rows)
+        return link.executor().submit(_timed, link.predict, rows).result(link.timeout_s)
+    except Exception as exc:
+        return exc
+
+
+async def _aattempt(loop: asyncio.AbstractEventLoop, link: Link, rows: Rows) -> Outcome:
+    """Call a link from an event loop: in the link's thread pool, with its timeout."""
+    try:
+        if link.timeout_s is None:
+            return _timed(link.predict, rows)
+        fut = loop.run_in_executor(link.executor(), _timed, link.predict, rows)
+        async with asyncio.timeout(link.timeout_s):  # no extra task, unlike wait_for
+            return await fut
+    except Exception as exc:
+        return exc
+
+
 def _reason(exc: BaseException, link: Link) -> str:
     if isinstance(exc, TimeoutError | cf.TimeoutError):
         return f"timeout after {link.timeout_s:g} s"
@@ -134,32 +160,31 @@ class FallbackChain:
 
     def call(self, rows: Rows) -> Served:
         """Serve ``rows`` synchronously (the calling thread waits for the answer)."""
-        start = time.perf_counter()
-        failures: list[tuple[str, str]] = []
-        primary_ms: float | None = None
-        for i, link in enumerate(self.links):
-            if link.breaker is not None and not link.breaker.allow():
-                failures.append((link.name, "circuit open"))
-                continue
-            t0 = time.perf_counter()
-            try:
-                if link.timeout_s is None:
-                    out, ms = _timed(link.predict, rows)
-                else:
-                    fut = link.executor().submit(_timed, link.predict, rows)
-                    out, ms = fut.result(link.timeout_s)
-                values = _usable(out, len(rows))
-            except Exception as exc:  # any failure of a model is the next link's cue
-                if i == 0:
-                    primary_ms = (time.perf_counter() - t0) * 1e3
-                self._failed(link, exc, failures)
-                continue
-            return self._served(values, link, i, ms, start, primary_ms, failures)
-        raise NoLinkServedError(self._none_served(failures))
+        attempts = self._attempts(rows)
+        try:
+            link = next(attempts)
+            while True:
+                link = attempts.send(_attempt(link, rows))
+        except StopIteration as done:
+            served: Served = done.value
+            return served
 
     async def acall(self, rows: Rows) -> Served:
         """Serve ``rows`` from an event loop: the model runs in the link's thread pool."""
         loop = asyncio.get_running_loop()
+        attempts = self._attempts(rows)
+        try:
+            link = next(attempts)
+            while True:
+                link = attempts.send(await _aattempt(loop, link, rows))
+        except StopIteration as done:
+            served: Served = done.value
+            return served
+
+    def _attempts(self, rows: Rows) -> Generator[Link, Outcome, Served]:
+        """The chain's logic, whoever calls the models: yields each link to try, takes
+        what the call gave back (``(answer, model ms)`` or the exception), returns what
+        served or raises :class:`NoLinkServedError`."""
         start = time.perf_counter()
         failures: list[tuple[str, str]] = []
         primary_ms: float | None = None
@@ -168,15 +193,13 @@ class FallbackChain:
                 failures.append((link.name, "circuit open"))
                 continue
             t0 = time.perf_counter()
+            outcome = yield link
             try:
-                if link.timeout_s is None:
-                    out, ms = _timed(link.predict, rows)
-                else:
-                    fut = loop.run_in_executor(link.executor(), _timed, link.predict, rows)
-                    async with asyncio.timeout(link.timeout_s):  # no extra task, unlike wait_for
-                        out, ms = await fut
+                if isinstance(outcome, BaseException):
+                    raise outcome
+                out, ms = outcome
                 values = _usable(out, len(rows))
-            except Exception as exc:
+            except Exception as exc:  # any failure of a model is the next link's cue
                 if i == 0:
                     primary_ms = (time.perf_counter() - t0) * 1e3
                 self._failed(link, exc, failures)
