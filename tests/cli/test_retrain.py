@@ -54,23 +54,13 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     return code, out.out, out.err
 
 
+def retrain(data: Path, *args: str) -> list[str]:
+    """``steward retrain run churn`` on ``data`` with the label ``y``, then ``args``."""
+    return ["retrain", "run", "churn", "--data", str(data), "--label", "y", *args]
+
+
 def test_run_registers_then_rejects(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    base = [
-        "retrain",
-        "run",
-        "churn",
-        "--data",
-        str(data),
-        "--label",
-        "y",
-        "--min-samples",
-        "30",
-        "--timeout",
-        "120",
-        "--format",
-        "json",
-        "--quiet",
-    ]
+    base = retrain(data, "--min-samples", "30", "--timeout", "120", "--format", "json", "--quiet")
     code, out, _ = run(
         [*base, "--train", f"{T}:logistic", "--param", "C=2.0", "--reason", "first model"], capsys
     )
@@ -97,57 +87,14 @@ def test_run_registers_then_rejects(data: Path, capsys: pytest.CaptureFixture[st
 def test_failed_training_exits_1_with_the_cause(
     data: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(
-        [
-            "retrain",
-            "run",
-            "churn",
-            "--data",
-            str(data),
-            "--label",
-            "y",
-            "--train",
-            f"{T}:raises",
-            "--quiet",
-        ],
-        capsys,
-    )
+    code, out, _ = run(retrain(data, "--train", f"{T}:raises", "--quiet"), capsys)
     assert code == 1
     assert "failed (raised)" in out and "ValueError" in out
 
 
 def test_bad_input_is_exit_2(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(
-        [
-            "retrain",
-            "run",
-            "churn",
-            "--data",
-            str(data),
-            "--label",
-            "y",
-            "--train",
-            f"{T}:logistic",
-            "--strategy",
-            "reference",
-        ],
-        capsys,
-    )
+    logistic = retrain(data, "--train", f"{T}:logistic")
+    code, _, err = run([*logistic, "--strategy", "reference"], capsys)
     assert code == 2 and err.startswith("error: --strategy reference needs")
-    code, _, err = run(
-        [
-            "retrain",
-            "run",
-            "churn",
-            "--data",
-            str(data),
-            "--label",
-            "y",
-            "--train",
-            f"{T}:logistic",
-            "--param",
-            "oops",
-        ],
-        capsys,
-    )
+    code, _, err = run([*logistic, "--param", "oops"], capsys)
     assert code == 2 and "KEY=VALUE" in err
