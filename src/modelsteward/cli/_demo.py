@@ -29,21 +29,29 @@ _STYLE = {
 
 def _describe(event: str, d: dict[str, Any]) -> str:
     if event == "drift_detected":
-        what = d.get("drifted_columns") or f"error rate {d.get('error_rate')}"
-        return f"{d.get('kind')} drift ({d.get('detector')}): {what}"
+        why = "; ".join(str(r.get("detail")) for r in d.get("policy") or [])
+        return f"{d.get('kind')} drift, retraining policy: {why} -> {d.get('decision')}"
     if event == "alert":
         return f"webhook {d.get('url')} -> HTTP {d.get('status')}"
     if event == "retrain":
-        return f"{d.get('reason')}; days {d.get('training_days')}, {d.get('training_rows')} rows"
+        return (
+            f"{d.get('status')}: {d.get('strategy')} of {d.get('training_rows')} rows, "
+            f"{d.get('holdout_rows')} held out, {d.get('seconds')} s in a subprocess"
+        )
     if event in ("gate_passed", "gate_failed"):
         reasons = d.get("reasons") or []
         return f"v{d.get('version', '?')}: {reasons[0] if reasons else ''}"
-    if event in ("shadow", "canary_step"):
+    if event == "shadow":
+        return f"v{d.get('version')} mirrored, {d.get('reason')}"
+    if event == "canary_step":
         return f"v{d.get('version')} at {d.get('percent', 0):g} %"
     if event == "promoted":
         return f"v{d.get('version')} is champion (was v{d.get('previous')})"
     if event == "rolled_back":
-        return f"v{d.get('version')}: {d.get('reason')} {d.get('failed_guardrails')}"
+        return (
+            f"v{d.get('version')} in {d.get('caught_in')}: {d.get('reason')}, "
+            f"failed {d.get('failed_guardrails')}"
+        )
     if event == "fallback":
         to = d.get("fallback_to")
         return (
@@ -65,8 +73,11 @@ def demo(
     days: Annotated[int, typer.Option("--days", min=12, help="Simulated days.")] = 14,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the simulated fleet.")] = 0,
     rows: Annotated[
-        int, typer.Option("--rows", min=500, help="Sensor readings per simulated day.")
-    ] = 2000,
+        int,
+        typer.Option(
+            "--rows", min=4000, help="Sensor readings per simulated day, one gateway call each."
+        ),
+    ] = 8000,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress or timeline.")] = False,
 ) -> None:
     """Run the closed loop on a simulated machine fleet: drift, alert, retrain, gate,

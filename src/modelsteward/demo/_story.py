@@ -1,46 +1,60 @@
-"""The closed loop on a simulated fleet: serve, detect, alert, retrain, gate, roll out.
+"""The closed loop on a simulated fleet, day by day.
 
-Simulated days pass on a :class:`~modelsteward.rollout.ManualClock`; every request goes
-through the in-process :class:`~modelsteward.rollout.Gateway` and is logged to the store;
-labels arrive one day late. Everything lands in the store, registry and audit log of
-``STEWARD_HOME``.
+Each simulated day: the labels of the day before arrive (in the store, and in the gateway
+for the canary's accuracy guardrail); the monitor evaluates that closed day; when no
+rollout is in progress, the retraining loop's policy decides on the monitor's signals and,
+if a trigger fired, the loop trains in a subprocess, gates the candidate and registers it,
+and the gateway starts its rollout (shadow, then the canary steps); then the day's traffic
+goes through the gateway, whose own checks advance, promote or roll back. A bad candidate
+(a sound model on a broken serving image) ships once; the day after the first promotion
+the champion fails for some hours and the fallback chain serves.
 """
 
 from __future__ import annotations
 
-import contextlib
-import itertools
-import json
-import time
-from collections.abc import Callable, Mapping
-from dataclasses import replace
-from typing import Any
-from urllib.request import Request, urlopen
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyarrow as pa
 
-from modelsteward.demo._fleet import FEATURES, Fleet
-from modelsteward.demo._models import LABEL, Faults, serving_fn, table_fn, train
-from modelsteward.demo._parts import DemoConfig, TimelineEvent, WebhookReceiver
+from modelsteward.demo._accuracy import AccuracyTally
+from modelsteward.demo._fleet import FEATURES, Day, Fleet
+from modelsteward.demo._monitor import DailyMonitor
+from modelsteward.demo._parts import (
+    DemoConfig,
+    TimelineEvent,
+    WebhookReceiver,
+    one_cpu,
+    post_alert,
+)
+from modelsteward.demo._retraining import (
+    HOLDOUT,
+    TRAIN_SPAN,
+    gate_detail,
+    labels_of,
+    make_loop,
+    retained_features,
+    retrain_detail,
+)
+from modelsteward.demo._setup import ACTOR, START, SimulatedClock, build
+from modelsteward.demo._timeline import Timeline
+from modelsteward.demo._traffic import DAY_S, Drill, Served, serve_day
 from modelsteward.settings import Settings
 
-__all__ = ["Story"]
+if TYPE_CHECKING:
+    from modelsteward.retrain import RunRecord, Signals
 
-ACTOR = "steward-demo"
-HOURS = 24
+__all__ = ["BAD_IMAGE_FAILURE_RATE", "Story"]
+
+#: Share of calls the bad candidate's serving image fails.
+BAD_IMAGE_FAILURE_RATE = 0.4
+_CONCEPT = ("performance", "detector")
+_ROLLOUT_EVENTS = ("shadow", "canary_step", "promoted", "rolled_back")
 
 
-class _Recorder:
-    """The gateway's event log: the audit log, plus the story's timeline."""
-
-    def __init__(self, audit_events: Any, story: Story) -> None:
-        self.audit_events = audit_events
-        self.story = story
-
-    def append(self, event_type: str, details: Mapping[str, Any]) -> None:
-        self.audit_events.append(event_type, details)
-        self.story._on_rollout_event(event_type, details)
+def _at(t: float) -> datetime:
+    return datetime.fromtimestamp(t, UTC)
 
 
 class Story:
@@ -56,469 +70,224 @@ class Story:
     ) -> None:
         self.settings = settings
         self.config = config or DemoConfig()
-        self.on_event = on_event
         self.on_day = on_day
-        self.timeline: list[TimelineEvent] = []
-        self.day = 0
-        self.daily_accuracy: dict[int, float] = {}
-        self.failure_day: int | None = None
+        self.timeline = Timeline(on_event)
+        self.fleet = Fleet(seed=self.config.seed)
+        self.tally = AccuracyTally(self.fleet.scenario)
+        self.served: dict[int, tuple[Day, Served]] = {}
+        self.windows: dict[str, dict[str, str]] = {}
+        self.promoted: list[str] = []
+        self.rollout_days: set[int] = set()
+        self.drill: Drill | None = None
+        self.bad_shipped = False
 
-    # -- timeline ------------------------------------------------------------------------
-    def _emit(self, event: str, **detail: Any) -> None:
-        ev = TimelineEvent(self.day, event, detail)
-        self.timeline.append(ev)
-        if event in ("drift_detected", "alert", "retrain", "gate_passed", "gate_failed"):
-            self.audit.append(f"demo.{event}", self.config.model, detail, actor=ACTOR)
-        if self.on_event is not None:
-            self.on_event(ev)
-
-    def _on_rollout_event(self, event_type: str, details: Mapping[str, Any]) -> None:
-        if event_type in ("shadow_started", "canary_started"):
-            self._emit(
-                "shadow" if event_type == "shadow_started" else "canary_step",
-                version=self._version_of_rollout(),
-                percent=self.gateway_percent(),
-                reason=details.get("reason", ""),
-            )
-        elif event_type == "canary_step":
-            self._emit(
-                "canary_step", version=self._version_of_rollout(), percent=self.gateway_percent()
-            )
-        elif event_type == "promoted":
-            version = self._champion()
-            self.stale = False
-            self.adwin = self.adwin_cls()
-            if version in self.train_features:
-                self.reference = self.train_features[version]
-            self._emit("promoted", version=version, previous=self._previous())
-            if self.failure_day is None:
-                self.failure_day = self.day + 1
-        elif event_type == "rolled_back":
-            guard = details.get("evidence", {}).get("guardrails", {})
-            failed = sorted(k for k, v in guard.items() if v.get("verdict") == "fail")
-            self._emit(
-                "rolled_back",
-                version=details.get("rejected"),
-                reason=details.get("reason", ""),
-                automatic=bool(details.get("automatic")),
-                failed_guardrails=failed,
-            )
-
-    def _runtime(self) -> Any:
-        return self.gateway.models[self.config.model]
-
-    def _version_of_rollout(self) -> str | None:
-        c = self._runtime().rollout.candidate
-        return None if c is None else str(c)
-
-    def _champion(self) -> str:
-        return str(self._runtime().rollout.champion)
-
-    def _previous(self) -> str | None:
-        p = self._runtime().rollout.previous
-        return None if p is None else str(p)
-
-    def gateway_percent(self) -> float:
-        return float(self._runtime().rollout.percent)
-
-    # -- setup ---------------------------------------------------------------------------
-    def _setup(self) -> None:
-        from modelsteward.detectors import ADWIN
-        from modelsteward.governance import AuditLog
-        from modelsteward.registry import Registry
-        from modelsteward.rollout import (
-            Gateway,
-            Guardrails,
-            InMemoryModelProvider,
-            ManualClock,
-            ModelSpec,
-            RolloutPolicy,
-        )
-        from modelsteward.rollout._store_sink import StorePredictionSink
-        from modelsteward.store import ConflictError, Store
-
-        cfg = self.config
-        self.store = Store.from_settings(self.settings)
-        self.store.upgrade()
-        self.registry = Registry.from_settings(self.settings, self.store)
-        self.audit = AuditLog(self.store)
-        with contextlib.suppress(ConflictError):
-            self.store.models.create(cfg.model, "binary")
-        self.fleet = Fleet(seed=cfg.seed)
-        self.faults = Faults(cfg.seed)
-        self.receiver = WebhookReceiver()
-        self.clock = ManualClock(1_767_225_600.0)  # 2026-01-01, simulated
-        self.adwin_cls = ADWIN
-        self.adwin = ADWIN()
-
-        history = Fleet(seed=cfg.seed + 1000)
-        train_table = _with_labels([history.day(d, rows=cfg.rows) for d in range(3)])
-        model = train(train_table, {"seed": cfg.seed})
-        v1 = self._register(model, train_table, description="initial model, days -3..-1")
-        self.registry.promote(cfg.model, v1, reason="initial model", actor=ACTOR)
-        self.champion_before = v1
-        self.reference = train_table.select(FEATURES)
-        self.models: dict[str, Any] = {v1: model}
-        self.train_features: dict[str, pa.Table] = {v1: self.reference}
-        self.version_regime: dict[str, int] = {v1: 0}
-        self.tallies: dict[str, list[int]] = {}
-        self.provider = InMemoryModelProvider({v1: serving_fn(model, v1, self.faults)})
-        self.policy = RolloutPolicy(
-            steps=(20, 50, 100),
-            shadow=True,
-            min_hold_s=3600,
-            min_samples=15,
-            check_interval_s=3600,
-            agreement_tolerance=0.3,
-            guardrails=Guardrails(error_rate=0.05, latency_tail=1.0),
-        )
-        spec = ModelSpec(
-            cfg.model,
-            FEATURES,
-            self.provider,
-            v1,
-            default=0,
-            policy=self.policy,
-            breaker={"cooldown_s": 1800.0},
-        )
-        self.sink = StorePredictionSink(self.store)
-        events = _Recorder(self.audit.event_log(actor=ACTOR), self)
-        self.gateway = Gateway(
-            [spec], sink=self.sink, events=events, clock=self.clock, registry=self.registry
-        )
-        self.pending_retrain: dict[str, Any] | None = None
-        self.labeled: dict[int, pa.Table] = {}
-        self.served: dict[int, tuple[list[str], list[int], list[str]]] = {}
-        self.stale = False
-        self.detected_any = False
-        self.fallback_served = 0
-
-    def _register(self, model: Any, table: pa.Table, **kw: Any) -> str:
-        mv = self.registry.register(
-            self.config.model,
-            model,
-            flavor="sklearn",
-            trust=True,
-            training_data=table,
-            target=LABEL,
-            actor=ACTOR,
-            **kw,
-        )
-        return str(mv.version)
-
-    # -- the loop ------------------------------------------------------------------------
+    # -- the loop ----------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=1):
+        """Run every simulated day on one CPU (see :func:`one_cpu`); the JSON summary."""
+        with one_cpu():
             return self._run()
 
     def _run(self) -> dict[str, Any]:
-        self._setup()
+        from modelsteward.rollout import ManualClock
+
+        self.clock = ManualClock(START)
+        self.receiver = WebhookReceiver()
         try:
-            for d in range(self.config.days):
-                self.day = d
-                self._labels_arrive(d - 1)
-                self._maybe_retrain(d)
-                if d == self.config.bad_candidate_day:
-                    self._bad_candidate(d)
-                self._serve_day(d)
-                self._data_drift(d)
-                if self.on_day is not None:
-                    self.on_day(d)
-            self.day = self.config.days
-            self._labels_arrive(self.config.days - 1)
-            self.sink.flush(timeout=30.0)
+            self.plant = build(
+                self.settings, self.config, self.timeline, self.clock, self._on_promoted
+            )
+        except BaseException:
+            self.receiver.close()
+            raise
+        try:
+            cfg = self.config
+            p = self.plant
+            self.tally.learned(p.initial, -1, initial=True)
+            self.monitor = DailyMonitor(p.store, cfg.model)
+            self.loop = make_loop(
+                p.store,
+                p.registry,
+                p.audit,
+                SimulatedClock(self.clock),
+                model=cfg.model,
+                seed=cfg.seed,
+                actor=ACTOR,
+            )
+            for d in range(cfg.days):
+                self._day(d)
+            self.timeline.day = cfg.days
+            self._close_day(cfg.days - 1, decide=False)
             return self._summary()
         finally:
-            self._close()
+            self.plant.close()
+            self.receiver.close()
 
-    def _close(self) -> None:
-        for closer in (self.gateway.close, self.sink.close, self.receiver.close, self.store.close):
-            try:
-                closer()
-            except Exception:
-                continue
-
-    def _serve_day(self, d: int) -> None:
-        cfg = self.config
+    def _day(self, d: int) -> None:
+        cfg, p = self.config, self.plant
+        self.timeline.day = d
+        if d > 0:
+            self._close_day(d - 1, decide=True)
+        if d >= cfg.bad_candidate_day and not self.bad_shipped and not self._rolling_out():
+            self.bad_shipped = self._ship_bad_candidate()
+        if self._rolling_out():
+            self.rollout_days.add(d)
         day = self.fleet.day(d, rows=cfg.rows)
-        rows = day.features.select(FEATURES).to_pylist()
-        requests_per_hour = max(1, min(len(rows), cfg.requests_per_day) // HOURS)
-        ids: list[str] = []
-        preds: list[int] = []
-        versions: list[str] = []
-        per_hour = int(np.ceil(len(rows) / HOURS))
-        rt = self._runtime()
-        for hour in range(HOURS):
-            if d == self.failure_day and hour == 9:
-                self.faults.set(self._champion(), 1.0)
-                self._failing = self._champion()
-                self._opens_before = sum(b.opens for b in rt.breakers.values())
-            if d == self.failure_day and hour == 15:
-                self.faults.set(self._failing, 0.0)
-            chunk = rows[hour * per_hour : (hour + 1) * per_hour]
-            bounds = np.linspace(0, len(chunk), min(len(chunk), requests_per_hour) + 1)
-            for lo, hi in itertools.pairwise(bounds.astype(int)):
-                answer = self.gateway.predict(cfg.model, chunk[lo:hi])
-                ids.extend(answer["ids"])
-                preds.extend(answer["predictions"])
-                versions.extend([answer["version"]] * len(answer["ids"]))
-                if answer["link"] not in ("champion", "candidate") and d == self.failure_day:
-                    self.fallback_served += len(answer["ids"])
-            self.gateway.shadow.drain(timeout=10.0)
-            self.clock.advance(3600)
-            self.gateway.tick()
-            if d == self.failure_day and hour == 16:
-                self._report_fallback()
-        self.served[d] = (ids, preds, versions)
-        self.labeled[d] = _with_labels([day])
-
-    def _report_fallback(self) -> None:
-        rt = self._runtime()
-        breaker = rt.breakers.get(self._failing)
-        opens = sum(b.opens for b in rt.breakers.values()) - self._opens_before
-        self._emit(
-            "fallback",
-            failing_version=self._failing,
-            served_by_fallback=self.fallback_served,
-            breaker_opens=opens,
-            breaker_state=None if breaker is None else str(breaker.state),
-            fallback_to=self._previous() or "default",
-            injected_failures=self.faults.raised.get(self._failing, 0),
+        served = serve_day(
+            p.gateway,
+            self.clock,
+            cfg.model,
+            day,
+            start=START + d * DAY_S,
+            faults=p.faults,
+            drill=self.drill,
         )
-        self.audit.append("demo.fallback", self.config.model, self.timeline[-1].detail, actor=ACTOR)
+        self.served[d] = (day, served)
+        if any(e.day == d and e.event in _ROLLOUT_EVENTS for e in self.timeline.events):
+            self.rollout_days.add(d)
+        if self.drill is not None and self.drill.day == d:
+            detail = self.drill.report(p.gateway, cfg.model, p.faults)
+            self.timeline.emit("fallback", **detail)
+            p.audit.append("demo.fallback", cfg.model, detail, actor=ACTOR)
+        if self.on_day is not None:
+            self.on_day(d)
 
-    def _labels_arrive(self, d: int) -> None:
+    def _on_promoted(self, version: str) -> None:
+        """A promotion happened (inside the gateway's check): the monitor follows the new
+        champion at the end of the day; the champion will fail for a few hours the next."""
+        self.promoted.append(version)
+        if self.drill is None:
+            self.drill = Drill(day=self.timeline.day + 1)
+
+    def _rolling_out(self) -> bool:
+        state = self.plant.gateway.runtime(self.config.model).rollout.state
+        return state in ("shadow", "canary", "awaiting_approval")
+
+    # -- labels and the monitor ----------------------------------------------------------
+    def _close_day(self, d: int, *, decide: bool) -> None:
+        """Day ``d``'s labels arrive; the monitor evaluates it; the policy decides.
+
+        A day a rollout overlapped is evaluated but not decided on: its traffic was served
+        partly by a candidate, and after a promotion the drift reference moves to the new
+        champion's training traffic (from the next day on, so that each day's profiles are
+        compared with the reference they were binned on)."""
         from modelsteward.store import LabelRecord
 
-        if d < 0 or d not in self.served:
+        p, model = self.plant, self.config.model
+        p.sink.flush()
+        day, served = self.served[d]
+        labels = day.labels.astype(int)
+        p.store.ingest_labels(
+            model,
+            [LabelRecord(id=i, label=int(y)) for i, y in zip(served.ids, labels, strict=True)],
+        )
+        for i, y in zip(served.ids, labels, strict=True):
+            p.gateway.record_label(model, i, int(y))
+        correct = np.asarray(served.predictions) == labels
+        self.tally.add(d, served.versions, correct.tolist())
+        champion = p.gateway.runtime(model).rollout.champion
+        mine = np.asarray(served.versions) == champion
+        figures = self.monitor.close_day(
+            _at(START + d * DAY_S), _at(START + (d + 1) * DAY_S), (~correct[mine]), len(labels)
+        )
+        while self.promoted:
+            window = self.windows.get(self.promoted.pop(0))
+            if window is not None:
+                self.monitor.follow_champion(
+                    datetime.fromisoformat(window["train_start"]),
+                    datetime.fromisoformat(window["train_end"]) + timedelta(seconds=1),
+                    FEATURES,
+                )
+        if decide and d not in self.rollout_days and not self._rolling_out():
+            self._decide(figures.signals)
+
+    # -- retraining ------------------------------------------------------------------------
+    def _decide(self, signals: Signals) -> None:
+        record = self.loop.run_once(signals, *self._data())
+        decision = record.decision
+        if not decision.reasons:
             return
-        ids, preds, versions = self.served[d]
-        y = self.labeled[d].column(LABEL).to_numpy()
-        self.sink.flush(timeout=30.0)
-        self.store.ingest_labels(
-            self.config.model,
-            [LabelRecord(id=i, label=int(v)) for i, v in zip(ids, y, strict=True)],
-        )
-        errors = (np.asarray(preds) != y).astype(float)
-        self.daily_accuracy[d] = float(1.0 - errors.mean())
-        for version, wrong in zip(versions, errors, strict=True):
-            kind = self._kind(d, version)
-            if kind is not None:
-                tally = self.tallies.setdefault(kind, [0, 0])
-                tally[0] += int(not wrong)
-                tally[1] += 1
-        # the detector watches the champion's own error stream (not fallback or canary)
-        mine = np.asarray(versions) == self._champion()
-        errors = errors[mine]
-        detections: Any = self.adwin.update_many(errors) if errors.size else []
-        if len(detections) and errors.mean() > self._baseline_error + 0.04 and not self.stale:
-            self._detected(
-                "concept",
-                detector="ADWIN",
-                on_labels_of_day=d,
-                error_rate=round(float(errors.mean()), 4),
-                baseline_error_rate=round(self._baseline_error, 4),
-            )
+        kinds = {r.kind for r in decision.reasons}
+        kind = "data" if "drift" in kinds else "concept" if kinds & set(_CONCEPT) else "other"
+        detail = {
+            "kind": kind,
+            "policy": [r.to_dict() for r in decision.reasons],
+            "window": signals.window_key(),
+            "decision": "run" if decision.run else f"blocked: {decision.blocked_by}",
+        }
+        self.timeline.emit("drift_detected", **detail)
+        self.plant.audit.append("demo.drift_detected", self.config.model, detail, actor=ACTOR)
+        self._alert(detail)
+        if decision.run:
+            self._after_run(record, reason=f"{kind} drift: {decision.detail}")
 
-    @property
-    def _baseline_error(self) -> float:
-        right, total = self.tallies.get("before_drift", (0, 0))
-        return 1.0 - right / total if total else 0.1
+    def _data(self) -> tuple[Any, Callable[[], Any]]:
+        """What a run trains on: the retained partitions and the labels of the span."""
+        p, model = self.plant, self.config.model
+        now = _at(self.clock.now())
+        start = now - TRAIN_SPAN - HOLDOUT - timedelta(days=1)
+        return retained_features(p.store, model), lambda: labels_of(p.store, model, start, now)
 
-    def _data_drift(self, d: int) -> None:
-        from modelsteward.datadrift import drift
-
-        report = drift(self.reference, self.labeled[d].select(FEATURES), multivariate=False)
-        drifted = report.drifted_columns
-        if (report.dataset_drift or len(drifted) >= 2) and not self.stale:
-            self._detected(
-                "data",
-                detector="dataset drift",
-                drifted_columns=[c.name for c in drifted],
-                dataset_drift=report.dataset_drift,
-                drift_share=round(report.drift_share, 3),
-            )
-
-    def _detected(self, kind: str, **detail: Any) -> None:
-        self.stale = self.detected_any = True
-        self._emit("drift_detected", kind=kind, **detail)
-        body = {"model": self.config.model, "kind": kind, "day": self.day, **detail}
-        req = Request(
-            self.receiver.url,
-            data=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        with urlopen(req, timeout=5.0) as resp:
-            status = resp.status
-        self._emit(
+    def _alert(self, detail: dict[str, Any]) -> None:
+        body = {"model": self.config.model, "day": self.timeline.day, **detail}
+        status = post_alert(self.receiver.url, body)
+        self.timeline.emit(
             "alert",
             channel="webhook",
             url=self.receiver.url,
             status=status,
             received=len(self.receiver.received),
         )
-        self.pending_retrain = {"since": self.day if kind == "data" else self.day - 1, "kind": kind}
 
-    def _maybe_retrain(self, d: int) -> None:
-        job = self.pending_retrain
-        if job is None or self._runtime().rollout.state in ("shadow", "canary"):
-            return
-        days = [x for x in range(job["since"], d) if x in self.labeled and x < d - 0]
-        days = [x for x in days if x in self.daily_accuracy]  # labels have arrived
-        if len(days) < 2:
-            return
-        days = days[-2:]
-        self.pending_retrain = None
-        version = self._retrain(days, reason=f"{job['kind']} drift")
-        if version is not None:
-            self.gateway.start(
-                self.config.model,
-                version,
-                actor=ACTOR,
-                reason=f"retrained after {job['kind']} drift",
-            )
-
-    def _retrain(
-        self, days: list[int], *, reason: str, fault: float = 0.0, repackage: bool = False
-    ) -> str | None:
-        """Train on ``days`` (or, with ``repackage``, re-ship the champion's model), gate
-        the candidate against the champion on held-out rows, register it."""
-        from modelsteward.retrain import GateConfig, evaluate_candidate
-
-        table = pa.concat_tables([self.labeled[x] for x in days])
-        n_hold = max(200, table.num_rows // 5)
-        rng = np.random.default_rng([self.config.seed, self.day])
-        order = rng.permutation(table.num_rows)
-        holdout = table.take(np.sort(order[:n_hold]))
-        train_table = table.take(np.sort(order[n_hold:]))
-        t0 = time.perf_counter()
-        champion = self._champion()
-        if repackage:
-            model = self.models[champion]
-        else:
-            model = train(train_table, {"seed": self.config.seed + self.day})
-            self._emit(
-                "retrain",
-                reason=reason,
-                training_days=days,
-                training_rows=train_table.num_rows,
-                holdout_rows=holdout.num_rows,
-                seconds=round(time.perf_counter() - t0, 2),
-            )
-        gate = evaluate_candidate(
-            table_fn(model),
-            table_fn(self.models[champion]),
-            holdout.select([*FEATURES, LABEL]),
-            label=LABEL,
-            config=GateConfig(task="classification"),
-        )
-        acc = {
-            "candidate": gate.evidence.get("candidate", {}).get("accuracy"),
-            "champion": gate.evidence.get("champion", {}).get("accuracy"),
-        }
-        if not gate.passed:
-            self._register(
-                model,
-                train_table,
-                rejected_reason="; ".join(gate.reasons),
-                evidence=gate.evidence,
-                parent=champion,
-            )
-            self._emit("gate_failed", reasons=list(gate.reasons), accuracy=acc)
+    def _after_run(self, record: RunRecord, *, reason: str, fault: float = 0.0) -> str | None:
+        """Tell the timeline what a run did; start the rollout of a new candidate."""
+        self.timeline.emit("retrain", **retrain_detail(record, reason))
+        if record.status not in ("candidate", "rejected"):
             return None
-        version = self._register(
-            model,
-            train_table,
-            parent=champion,
-            evidence=gate.evidence,
-            description=reason if repackage else f"retrained on days {days} ({reason})",
-        )
-        self._emit(
-            "gate_passed",
-            version=version,
-            champion=champion,
-            accuracy=acc,
-            reasons=list(gate.reasons),
-        )
-        self.models[version] = model
-        self.provider.versions[version] = serving_fn(model, version, self.faults)
-        self.faults.set(version, fault)
-        self.train_features[version] = train_table.select(FEATURES)
-        self.version_regime[version] = max(self._regime(x) for x in days)
+        passed = record.status == "candidate"
+        self.timeline.emit("gate_passed" if passed else "gate_failed", **gate_detail(record))
+        if not passed or record.version is None:
+            return None
+        version = record.version
+        self.windows[version] = (record.lineage or {}).get("data", {}).get("window", {})
+        end = datetime.fromisoformat(self.windows[version]["train_end"])
+        self.tally.learned(version, int((end.timestamp() - START) // DAY_S))
+        self.plant.faults.set(version, fault)
+        self.plant.gateway.start(self.config.model, version, actor=ACTOR, reason=reason)
         return version
 
-    def _bad_candidate(self, d: int) -> None:
-        """The champion re-packaged on a new serving image and shipped as a hotfix straight
-        to canary: the same trees pass the offline gate, but the image raises on ~40 % of
-        calls, so only the live guardrails can catch it."""
-        rt = self._runtime()
-        if rt.rollout.state in ("shadow", "canary"):
-            return
-        days = [x for x in sorted(self.daily_accuracy) if x < d][-2:]
-        if len(days) < 2:
-            return
-        version = self._retrain(
-            days,
-            reason="champion re-packaged on a new serving image "
-            "(injected: raises on 40 % of calls)",
-            fault=0.4,
-            repackage=True,
+    def _ship_bad_candidate(self) -> bool:
+        """An engineer rebuilds the champion on a new serving image: the loop retrains it
+        from the champion's own retained training data (same rows, same parameters, so the
+        same model) and gates it like any candidate, which it passes; but the new image
+        fails on a share of its calls, which only the live rollout can see. False while
+        the champion has no retained training data (the initial model)."""
+        p, model = self.plant, self.config.model
+        champion = str(p.gateway.runtime(model).rollout.champion)
+        if champion not in self.windows:
+            return False
+        window = self.windows[champion]
+        start = datetime.fromisoformat(window["train_start"])
+        end = datetime.fromisoformat(window["holdout_end"]) + timedelta(seconds=1)
+        features = p.store.features.read(model, start, end) if p.store.features else None
+        reason = (
+            f"requested by an engineer: rebuild v{champion} on the new serving image "
+            f"(injected: the image fails {BAD_IMAGE_FAILURE_RATE:.0%} of calls)"
         )
-        if version is None:
-            return
-        rt.rollout.policy = replace(self.policy, shadow=False)
-        try:
-            self.gateway.start(
-                self.config.model, version, actor=ACTOR, reason="hotfix: skip shadow"
-            )
-        finally:
-            rt.rollout.policy = self.policy
+        record = self.loop.run_once(
+            None, features, lambda: labels_of(p.store, model, start, end), force=reason
+        )
+        self._after_run(record, reason=reason, fault=BAD_IMAGE_FAILURE_RATE)
+        return True
 
-    def _regime(self, d: int) -> int:
-        """Which world day ``d`` lives in: 0 before any change, then one per change."""
-        sc = self.fleet.scenario
-        changes = sorted({sc.recalibration_day, sc.new_machine_type_day, sc.concept_drift_day})
-        return sum(d >= c for c in changes)
-
-    def _kind(self, d: int, version: str) -> str | None:
-        """Which accuracy a prediction of ``version`` on day ``d`` counts towards: before
-        the drift, after it (a model of an older world), after retraining (a retrained
-        model of the current world); None for the constant default."""
-        regime = self.version_regime.get(version)
-        if regime is None:
-            return None
-        if self._regime(d) == 0:
-            return "before_drift"
-        if regime < self._regime(d):
-            return "after_drift"
-        return "after_retrain" if version != self.champion_before else None
-
+    # -- the end -----------------------------------------------------------------------
     def _summary(self) -> dict[str, Any]:
         from modelsteward.governance import AuditLog
 
-        def mean(kind: str) -> float:
-            right, total = self.tallies.get(kind, (0, 0))
-            return round(right / total, 4) if total else float("nan")
-
+        p = self.plant
         return {
-            "timeline": [e.to_dict() for e in self.timeline],
-            "champion_before": self.champion_before,
-            "champion_after": str(self.registry.aliases(self.config.model).get("champion")),
-            "accuracy": {
-                "before_drift": mean("before_drift"),
-                "after_drift": mean("after_drift"),
-                "after_retrain": mean("after_retrain"),
-            },
-            "audit_verified": bool(AuditLog(self.store).verify().ok),
+            "timeline": self.timeline.to_list(),
+            "champion_before": p.initial,
+            "champion_after": str(p.registry.aliases(self.config.model).get("champion")),
+            "accuracy": self.tally.figures(),
+            "audit_verified": bool(AuditLog(p.store).verify().ok),
         }
-
-
-def _with_labels(days: list[Any]) -> pa.Table:
-    tables = [
-        d.features.select(FEATURES).append_column(LABEL, pa.array(d.labels.astype(np.int64)))
-        for d in days
-    ]
-    return pa.concat_tables(tables)
