@@ -4,6 +4,9 @@ a version made with ``MlflowClient.create_model_version`` from a run's artifacts
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -182,3 +185,22 @@ def test_bad_sources_are_clear_errors(
     registry.register("pump", "math:floor", flavor="callable", version="mlflow-1")
     with pytest.raises(ConflictError, match="not imported from version 1"):
         import_mlflow(registry, ml.uri, "pump", trust=True)
+
+
+def test_mlflow_is_imported_with_its_telemetry_off(tmp_path: Path) -> None:
+    """modelsteward sends no telemetry: a fresh process importing MLflow through it has no
+    MLflow telemetry client (outside CI, where MLflow would otherwise start one)."""
+    code = (
+        "from modelsteward.registry._mlflow import _mlflow\n"
+        "_mlflow()\n"
+        "from mlflow.telemetry import get_telemetry_client\n"
+        "print(get_telemetry_client() is None)\n"
+    )
+    ci_markers = {"CI", "PYTEST_CURRENT_TEST", "GITHUB_ACTIONS", "MLFLOW_DISABLE_TELEMETRY"}
+    env = {k: v for k, v in os.environ.items() if k not in ci_markers}
+    env["DO_NOT_TRACK"] = "false"
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"

@@ -18,6 +18,9 @@ an ordinary alias move: it lands in the alias history and the audit log, with th
 as its reason and evidence. One ``registry.import_mlflow`` audit entry sums up each import that
 changed anything.
 
+MLflow is imported with its usage telemetry turned off (``MLFLOW_DISABLE_TELEMETRY=true``
+unless the environment sets it), as modelsteward itself sends none.
+
 The import is idempotent: a version already imported (same MLflow model, version, run and
 source) is left as it is, and an alias already pointing where MLflow points is not moved, so
 running it again (e.g. on a schedule) only brings what is new.
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import os
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -140,6 +144,9 @@ class MlflowImport:
 
 
 def _mlflow(module: str = "mlflow") -> Any:
+    # modelsteward sends no telemetry, and lends MLflow none: MLflow 3 decides at import
+    # whether to report usage, so opt out first (an explicit MLFLOW_DISABLE_TELEMETRY wins).
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     try:
         return importlib.import_module(module)
     except ImportError as exc:
