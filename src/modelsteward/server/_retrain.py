@@ -6,11 +6,11 @@ after every cycle: the newest window of the policy's width evaluated in the cycl
 signals (dataset drift and drift share, realized accuracy/ROC AUC/MAE/RMSE, CBPE estimates,
 the ADWIN detector on mistakes as ``mistake_drift``), plus the label count and the time (for
 the ``new_labels`` and schedule triggers, checked every cycle). The policy decides with
-its cooldown, deduplication per window and daily budget (:class:`RetrainLoop.begin`, audited
+its cooldown, deduplication per window and daily budget (:meth:`RetrainLoop.begin`, audited
 ``retrain.decided``); a run it allows is handed to a thread pool whose worker builds the
 training data (retained features joined with the stored labels), trains in a subprocess with
 the policy's timeout, gates the candidate against the champion and registers it
-(:class:`RetrainLoop.execute`, each step audited). The scheduler never waits for it.
+(:meth:`RetrainLoop.execute`, each step audited). The scheduler never waits for it.
 
 The loop stage of the model (``rollout_states``) moves ``detected`` (or ``alerted`` when the
 same cycle fired an alert for the model) → ``retraining`` → ``validating`` (the gate; a
