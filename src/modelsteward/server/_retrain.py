@@ -53,7 +53,7 @@ from modelsteward.server._retrain_config import MISTAKE_DETECTOR, RetrainSpec
 from modelsteward.store import ConflictError, Model, NotFoundError, Store
 from modelsteward.store.audit import AuditRepository
 from modelsteward.store.rollout_state import RolloutState, RolloutStateRepository
-from modelsteward.store.training import labels_of
+from modelsteward.store.training import label_count, labels_of
 
 __all__ = ["Evaluated", "RetrainDispatcher"]
 
@@ -227,7 +227,7 @@ class RetrainDispatcher:
         mine = [e for e in evaluated if e.model == name and e.window == width]
         newest = max(mine, key=lambda e: e.end) if mine else None
         now = self._clock.now()
-        signals = signals_of(now, self.store.models.stats(name).labels, newest)
+        signals = signals_of(now, label_count(self.store, name), newest)
         alerts = [
             {"rule": n.alert.rule, "metric": n.alert.metric, "value": n.alert.value}
             for n in notes
