@@ -46,8 +46,8 @@ def tracking(uri: str) -> Iterator[None]:
 
 def build_mlflow_registry(root: Path) -> MlflowRegistry:
     """A SQLite MLflow registry in ``root`` with the model ``pump``: 1 = scikit-learn
-    (cloudpickle), 2 = ONNX, 3 = a pyfunc-only model; aliases champion -> 2, challenger -> 1,
-    legacy -> 3."""
+    (cloudpickle), 2 = ONNX, 3 = a pyfunc-only model, 4 = ONNX from a runs:/ URI; aliases
+    champion -> 2, challenger -> 1, legacy -> 3."""
     uri = f"sqlite:///{root / 'mlflow.db'}"
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     experiment = client.create_experiment("pumps", artifact_location=str(root / "artifacts"))
@@ -90,6 +90,17 @@ def build_mlflow_registry(root: Path) -> MlflowRegistry:
     client.set_terminated(run.info.run_id)
     client.create_model_version("pump", f"runs:/{run.info.run_id}/model", run_id=run.info.run_id)
     run_ids["3"] = run.info.run_id
+    # version 4, the MLflow 2 way: a model saved to a folder, logged as a run's artifacts and
+    # registered from its runs:/ URI, with a run parameter and no signature
+    model = LogisticRegression(C=1.0).fit(X, y)
+    run = client.create_run(experiment)
+    client.log_param(run.info.run_id, "C", 1.0)
+    mlflow.onnx.save_model(to_onnx(model, X.to_numpy(np.float32)), str(root / "onnx-model"))
+    client.log_artifacts(run.info.run_id, str(root / "onnx-model"), "model")
+    client.set_terminated(run.info.run_id)
+    client.create_model_version("pump", f"runs:/{run.info.run_id}/model", run_id=run.info.run_id)
+    models["4"] = model
+    run_ids["4"] = run.info.run_id
     client.set_registered_model_alias("pump", "champion", "2")
     client.set_registered_model_alias("pump", "challenger", "1")
     client.set_registered_model_alias("pump", "legacy", "3")

@@ -51,6 +51,7 @@ def test_versions_lineage_and_aliases_are_imported(
         ("1", "imported", "mlflow-1", "sklearn"),
         ("2", "imported", "mlflow-2", "onnx"),
         ("3", "skipped", None, None),
+        ("4", "imported", "mlflow-4", "onnx"),
     ]
     assert "python_function" in (result.versions[2].reason or "")
     v1 = registry.get("pump", "mlflow-1")
@@ -65,7 +66,7 @@ def test_versions_lineage_and_aliases_are_imported(
     assert ml.run_ids["1"] in (v1.description or "")
 
     # the artifacts load and predict as the models MLflow logged
-    for version, label in (("1", "mlflow-1"), ("2", "mlflow-2")):
+    for version, label in (("1", "mlflow-1"), ("2", "mlflow-2"), ("4", "mlflow-4")):
         loaded = registry.load("pump", label, trust=True)
         np.testing.assert_array_equal(loaded.predict(ml.X), ml.models[version].predict(ml.X))
 
@@ -78,8 +79,12 @@ def test_versions_lineage_and_aliases_are_imported(
         ("challenger", "mlflow-1", "ann"),
     }
     assert all("imported from MLflow" in m.reason for m in moves)
+    v4 = registry.get("pump", "mlflow-4")  # no signature, no git tag: what there is
+    assert (v4.params, v4.metrics, v4.code_version) == ({"C": "1.0"}, {}, None)
+    assert v4.input_schema is None
+    assert (v4.evidence or {})["mlflow"]["source"] == f"runs:/{ml.run_ids['4']}/model"
     actions = _audit_actions(registry, "pump")
-    assert actions.count("registry.register") == 2 and actions.count("registry.alias_move") == 2
+    assert actions.count("registry.register") == 3 and actions.count("registry.alias_move") == 2
     assert actions[-1] == "registry.import_mlflow"
     entry = AuditLog(registry.store).entries(subject="pump")[-1]
     assert entry.seq == result.audit_seq and entry.details["registered_model"] == "pump"
@@ -96,7 +101,7 @@ def test_a_second_import_changes_nothing(
     audited = len(AuditLog(registry.store).entries())
 
     again = import_mlflow(registry, ml.uri, "pump", trust=True)
-    assert [v.status for v in again.versions] == ["existing", "existing", "skipped"]
+    assert [v.status for v in again.versions] == ["existing", "existing", "skipped", "existing"]
     assert {a.alias: a.status for a in again.aliases} == {
         "champion": "unchanged",
         "challenger": "unchanged",
@@ -152,7 +157,7 @@ def test_pickles_need_trust_and_a_later_import_with_trust_completes(
     assert registry.aliases("pump") == {"champion": "mlflow-2"}
 
     trusted = import_mlflow(registry, ml.uri, "pump", trust=True)
-    assert [v.status for v in trusted.versions] == ["imported", "existing", "skipped"]
+    assert [v.status for v in trusted.versions] == ["imported", "existing", "skipped", "existing"]
     assert registry.aliases("pump") == {"champion": "mlflow-2", "challenger": "mlflow-1"}
 
 
