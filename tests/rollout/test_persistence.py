@@ -142,10 +142,39 @@ def test_the_third_failure_after_a_restart_rolls_back(stores: tuple[Store, Store
     again.close()
 
 
+class _AliasRegistry:
+    """Moves the ``champion`` alias of a provider on promotion, as the model registry does."""
+
+    def __init__(self, provider: InMemoryModelProvider) -> None:
+        self.provider = provider
+
+    def promote(self, model: str, version: str, **_: Any) -> None:
+        self.provider.aliases["champion"] = version
+
+    def rollback(self, to: str) -> None:
+        self.provider.aliases["champion"] = to
+
+
+def _aliased(provider: InMemoryModelProvider, policy: RolloutPolicy) -> ModelSpec:
+    return ModelSpec("m", ["x"], provider, "champion", candidate="v2", policy=policy)
+
+
 def test_promotion_and_pending_approval_survive_a_restart(stores: tuple[Store, Store]) -> None:
     clock = ManualClock(1_000_000.0)
     risky = replace(POLICY, steps=(50, 100), high_risk=True)
-    old = Gateway([_spec(policy=risky)], clock=clock, state_store=StoreStateStore(stores[0]))
+    provider = _provider()
+    provider.aliases["champion"] = "v1"
+    registry = _AliasRegistry(provider)
+
+    def gateway(store: Store) -> Gateway:
+        return Gateway(
+            [_aliased(provider, risky)],
+            clock=clock,
+            registry=registry,
+            state_store=StoreStateStore(store),
+        )
+
+    old = gateway(stores[0])
     r = old.models["m"].rollout
     _feed(r, "baseline", 2000, 0.0, 1)
     _feed(r, "candidate", 2000, 0.0, 2)
@@ -155,17 +184,48 @@ def test_promotion_and_pending_approval_survive_a_restart(stores: tuple[Store, S
     row = RolloutStateRepository(stores[0].engine).get("m")
     assert row is not None and row.approval_pending and row.stage == "awaiting_approval"
 
-    new = Gateway([_spec(policy=risky)], clock=clock, state_store=StoreStateStore(stores[1]))
+    new = gateway(stores[1])
     assert new.models["m"].rollout.state == "awaiting_approval"
     new.approve("m", actor="alice", reason="reviewed the canary")
     assert new.predict("m", {"x": 0.0})["version"] == "v2"
     new.close()
-    third = Gateway([_spec(policy=risky)], clock=clock, state_store=StoreStateStore(stores[0]))
+    assert provider.aliases["champion"] == "v2"  # the promotion is durable in the registry
+    third = gateway(stores[0])
     r3 = third.models["m"].rollout
     assert (r3.state, r3.champion, r3.previous) == ("promoted", "v2", "v1")
     assert r3.last_promotion is not None and r3.last_promotion["actor"] == "alice"
     assert third.predict("m", {"x": 0.0})["version"] == "v2"
     third.close()
+
+    # the registry rolled back while the gateway was down: a restart serves what it says
+    registry.rollback("v1")
+    events = InMemoryEventLog()
+    fourth = Gateway(
+        [_aliased(provider, risky)],
+        clock=clock,
+        events=events,
+        registry=registry,
+        state_store=StoreStateStore(stores[1]),
+    )
+    r4 = fourth.models["m"].rollout
+    assert (r4.state, r4.champion) == ("promoted", "v1")
+    assert events.types() == ["champion_from_configuration"]
+    assert fourth.predict("m", {"x": 0.0})["version"] == "v1"
+    fourth.close()
+
+
+def test_a_rollout_whose_champion_changed_outside_starts_afresh() -> None:
+    states, clock = InMemoryStateStore(), ManualClock(0.0)
+    old = Gateway([_spec()], clock=clock, state_store=states)
+    _feed(old.models["m"].rollout, "baseline", 50, 0.0, 1)
+    old.close()
+    events = InMemoryEventLog()
+    edited = ModelSpec("m", ["x"], _provider(), "v3", candidate="v2", policy=POLICY)
+    new = Gateway([edited], clock=clock, events=events, state_store=states)
+    r = new.models["m"].rollout
+    assert not r.resumed and (r.champion, r.candidate, r._base.n) == ("v3", "v2", 0)
+    assert events.types() == ["resume_discarded", "canary_started"]
+    new.close()
 
 
 def test_needs_human_survives_a_restart() -> None:

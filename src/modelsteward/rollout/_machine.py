@@ -34,8 +34,8 @@ from modelsteward.rollout._errors import ApprovalError, RolloutStateError
 from modelsteward.rollout._persist import (
     Persistence,
     StateStore,
-    apply_snapshot,
     flushed,
+    resume_from,
     status_of,
 )
 from modelsteward.rollout._policy import RolloutPolicy
@@ -99,9 +99,7 @@ class Rollout:
         self._persistence = Persistence(state_store)
         saved = state_store.load(model) if state_store is not None and resume else None
         #: Whether this machine picked up a rollout saved by an earlier one.
-        self.resumed = saved is not None
-        if saved is not None:
-            apply_snapshot(self, saved)
+        self.resumed = saved is not None and resume_from(self, saved)
 
     # -- traffic ---------------------------------------------------------------------
     @property

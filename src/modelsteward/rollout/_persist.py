@@ -56,6 +56,7 @@ __all__ = [
     "decode_samples",
     "encode_samples",
     "flushed",
+    "resume_from",
     "status_of",
     "take_snapshot",
 ]
@@ -276,6 +277,33 @@ def flushed(method: Callable[Concatenate[R, P], T]) -> Callable[Concatenate[R, P
             self._persistence.flush(self)
 
     return run
+
+
+def resume_from(r: Rollout, snap: RolloutSnapshot) -> bool:
+    """Pick up ``snap`` in a new machine ``r`` (built from the configuration); True if so.
+
+    The configuration (or the registry behind it) keeps the durable champion: when it names
+    the champion the snapshot has, everything resumes; when it names another one (a
+    registry rollback while the gateway was down, an edited file), a rollout in progress is
+    discarded (its baseline changed) and otherwise the configured champion is kept, each
+    with an event saying so.
+    """
+    configured, previous = r.champion, r.previous
+    if snap.champion == configured:
+        apply_snapshot(r, snap)
+        return True
+    if snap.state in ("shadow", "canary", "awaiting_approval"):
+        r._event(
+            "resume_discarded",
+            reason="the champion changed outside the gateway; the rollout starts afresh",
+            saved_champion=snap.champion,
+            saved_candidate=snap.candidate,
+        )
+        return False
+    apply_snapshot(r, snap)
+    r.champion, r.previous = configured, previous
+    r._event("champion_from_configuration", saved_champion=snap.champion)
+    return True
 
 
 def apply_snapshot(r: Rollout, snap: RolloutSnapshot) -> None:
