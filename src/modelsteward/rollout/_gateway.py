@@ -63,7 +63,9 @@ class Gateway:
     state_store:
         Where each rollout is saved at every transition and look, and resumed from when a
         gateway starts (``StoreStateStore`` on the store); None keeps rollouts in memory.
-        A resumed rollout wins over the configured champion and candidate.
+        A saved rollout resumes when the configured champion (or the registry's) is still
+        the one it had (see :func:`~modelsteward.rollout._persist.resume_from`); the
+        configured candidate then does not start again.
     """
 
     def __init__(
