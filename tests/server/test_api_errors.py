@@ -27,6 +27,8 @@ RULE = {"name": "r", "metric": "error_rate", "op": ">", "threshold": 0.1}
         ("GET", "/api/v1/models/m/evaluations", {"params": {"start": "0.5"}}, 422, "ISO 8601"),
         ("GET", "/api/v1/models/m/drift", {"params": {"end": "1700000000"}}, 422, "ISO 8601"),
         ("GET", "/api/v1/models/m/performance", {"params": {"start": "nan"}}, 422, "ISO 8601"),
+        ("GET", "/api/v1/models/m/drift", {"params": {"end": "0001-01-01T00:00:00Z"}}, 422, "1970"),
+        ("GET", "/api/v1/models/m/performance", {"params": {"end": "0001-01-01"}}, 422, "1970"),
     ],
 )  # fmt: skip
 def test_bad_requests_get_a_clear_4xx(

@@ -9,7 +9,17 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from modelsteward.server._auth import require_scope
 from modelsteward.server._errors import error_responses
-from modelsteward.server._schemas import AckIn, AlertRuleIn, IsoDatetime, KeyCreateIn
+from modelsteward.server._schemas import (
+    AckIn,
+    AlertOut,
+    AlertRuleIn,
+    AlertRuleOut,
+    EvaluationOut,
+    IsoDatetime,
+    KeyCreatedOut,
+    KeyCreateIn,
+    KeyOut,
+)
 from modelsteward.store import ApiKey, Store
 
 __all__ = ["router"]
@@ -18,6 +28,11 @@ AlertId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The alert's id")]
 """An alert id: a positive 64-bit integer, so no id reaches the database as an overflow."""
 
 router = APIRouter(prefix="/api/v1", responses=error_responses(401, 403, 422))
+
+
+def _answer(code: int, model: Any, description: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` documenting the body of a success (the route returns dicts)."""
+    return {code: {"model": model, "description": description}}
 
 
 def _store(request: Request) -> Store:
@@ -36,7 +51,8 @@ def _utc(ts: datetime | None) -> datetime | None:
     tags=["alerts"],
     dependencies=[Depends(require_scope("read"))],
     summary="List alerts, newest first",
-    responses=error_responses(404),
+    response_model=None,
+    responses={**_answer(200, list[AlertOut], "The alerts"), **error_responses(404)},
 )
 def list_alerts(
     request: Request,
@@ -52,7 +68,8 @@ def list_alerts(
     "/alerts/{alert_id}/ack",
     tags=["alerts"],
     summary="Acknowledge an alert",
-    responses=error_responses(404),
+    response_model=None,
+    responses={**_answer(200, AlertOut, "The acknowledged alert"), **error_responses(404)},
 )
 def ack_alert(
     alert_id: AlertId,
@@ -69,7 +86,8 @@ def ack_alert(
     tags=["alerts"],
     dependencies=[Depends(require_scope("admin"))],
     summary="Resolve an alert by hand (the scheduler resolves it when the condition clears)",
-    responses=error_responses(404),
+    response_model=None,
+    responses={**_answer(200, AlertOut, "The resolved alert"), **error_responses(404)},
 )
 def resolve_alert(alert_id: AlertId, request: Request) -> dict[str, Any]:
     return _store(request).alerts.resolve(alert_id).to_dict()
@@ -80,7 +98,11 @@ def resolve_alert(alert_id: AlertId, request: Request) -> dict[str, Any]:
     tags=["models"],
     dependencies=[Depends(require_scope("read"))],
     summary="The time series of evaluated metrics of a model",
-    responses=error_responses(404),
+    response_model=None,
+    responses={
+        **_answer(200, list[EvaluationOut], "The evaluations"),
+        **error_responses(404),
+    },
 )
 def evaluations(
     name: str,
@@ -103,6 +125,8 @@ def evaluations(
     status_code=201,
     dependencies=[Depends(require_scope("admin"))],
     summary="Create an API key; the token is in the answer only",
+    response_model=None,
+    responses=_answer(201, KeyCreatedOut, "The new key and its token"),
 )
 def create_key(body: KeyCreateIn, request: Request) -> dict[str, Any]:
     key, token = _store(request).keys.create(body.name, body.scope)
@@ -110,7 +134,12 @@ def create_key(body: KeyCreateIn, request: Request) -> dict[str, Any]:
 
 
 @router.get(
-    "/keys", tags=["keys"], dependencies=[Depends(require_scope("admin"))], summary="List keys"
+    "/keys",
+    tags=["keys"],
+    dependencies=[Depends(require_scope("admin"))],
+    summary="List keys",
+    response_model=None,
+    responses=_answer(200, list[KeyOut], "Every key, revoked ones too"),
 )
 def list_keys(request: Request) -> list[dict[str, Any]]:
     return [k.to_dict() for k in _store(request).keys.list()]
@@ -133,6 +162,8 @@ def revoke_key(key_id: str, request: Request) -> None:
     tags=["alerts"],
     dependencies=[Depends(require_scope("read"))],
     summary="The alert rules in force: from steward.toml and created through the API",
+    response_model=None,
+    responses=_answer(200, list[AlertRuleOut], "The rules"),
 )
 def alert_rules(request: Request) -> list[dict[str, Any]]:
     from dataclasses import asdict
@@ -150,7 +181,8 @@ def alert_rules(request: Request) -> list[dict[str, Any]]:
     status_code=201,
     dependencies=[Depends(require_scope("admin"))],
     summary="Create an alert rule",
-    responses=error_responses(404, 409),
+    response_model=None,
+    responses={**_answer(201, AlertRuleOut, "The new rule"), **error_responses(404, 409)},
 )
 def create_alert_rule(body: AlertRuleIn, request: Request) -> dict[str, Any]:
     from dataclasses import asdict

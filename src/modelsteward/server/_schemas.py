@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, JsonValue
 
 from modelsteward.settings import AlertRuleSettings
 
 __all__ = [
     "AckIn",
+    "AlertOut",
     "AlertRuleIn",
+    "AlertRuleOut",
     "ErrorOut",
+    "EvaluationOut",
+    "IngestOut",
     "IsoDatetime",
     "KeyCreateIn",
+    "KeyCreatedOut",
+    "KeyOut",
     "LabelIn",
     "LabelsIn",
     "ModelCreateIn",
+    "ModelInfoOut",
+    "ModelOut",
     "PredictionIn",
     "PredictionsIn",
     "RowErrorOut",
@@ -43,8 +51,20 @@ def _not_a_number(value: Any) -> Any:
     return value
 
 
-IsoDatetime = Annotated[datetime, BeforeValidator(_not_a_number)]
-"""A query-parameter date-time: ISO 8601 only (UTC when no offset is given)."""
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def _in_range(value: datetime) -> datetime:
+    """Refuse date-times a day's arithmetic would overflow (years 1 and 9999)."""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not _EARLIEST <= aware < _LATEST:
+        raise ValueError("expected a date-time from 1970-01-01 to 9998-12-31")
+    return value
+
+
+IsoDatetime = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(_in_range)]
+"""A query-parameter date-time: ISO 8601 only (UTC when no offset is given), 1970-9998."""
 
 
 class PredictionIn(BaseModel):
@@ -137,3 +157,96 @@ class AlertRuleIn(AlertRuleSettings):
     window: str = Field(default="1h", max_length=20, pattern=r"^\d+[smhd]$")
     for_windows: int = Field(default=1, ge=1, le=10_000)
     cooldown_seconds: float = Field(default=0.0, ge=0, le=366 * 86400, allow_inf_nan=False)
+
+
+# -- answers (documented for clients and checked by schemathesis; more keys may come) -----
+_OPEN = ConfigDict(extra="allow")
+
+
+class ModelOut(BaseModel):
+    """A registered model."""
+
+    model_config = _OPEN
+    name: str
+    task: Literal["binary", "multiclass", "regression"]
+    owner: str | None
+    schema_: dict[str, Any] | None = Field(alias="schema")
+    created_at: datetime
+    has_reference: bool
+    versions: list[str]
+
+
+class ModelInfoOut(ModelOut):
+    """A model with how much is stored for it."""
+
+    predictions: int
+    labels: int
+    errors: int
+    first_prediction: datetime | None
+    last_prediction: datetime | None
+
+
+class IngestOut(BaseModel):
+    """What a batch did: rows stored, and ids already stored (not counted twice)."""
+
+    model_config = _OPEN
+    accepted: int
+    duplicates: list[str]
+
+
+class AlertOut(BaseModel):
+    """An alert and where it is in its lifecycle."""
+
+    model_config = _OPEN
+    id: int
+    model: str
+    rule: str
+    metric: str
+    severity: str
+    status: Literal["firing", "acknowledged", "resolved"]
+    version: str | None
+    value: float | None
+    threshold: float | None
+    message: str
+    created_at: datetime | None
+    updated_at: datetime | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    resolved_at: datetime | None
+
+
+class EvaluationOut(BaseModel):
+    """One evaluated metric of one window (``version`` None: the whole model)."""
+
+    model_config = _OPEN
+    metric: str
+    version: str | None
+    window_start: datetime
+    window_end: datetime
+    value: float | None
+    details: dict[str, Any] | None
+    evaluated_at: datetime
+
+
+class KeyOut(BaseModel):
+    """An API key (never its token)."""
+
+    model_config = _OPEN
+    key_id: str
+    name: str
+    scope: Literal["ingest", "read", "admin"]
+    created_at: datetime
+    revoked: bool
+
+
+class KeyCreatedOut(KeyOut):
+    """A new API key with its token, shown this once."""
+
+    token: str
+
+
+class AlertRuleOut(AlertRuleSettings):
+    """An alert rule in force and where it comes from."""
+
+    model_config = _OPEN
+    source: Literal["steward.toml", "api"]
