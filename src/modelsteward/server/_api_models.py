@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 
 from modelsteward.errors import InputError
 from modelsteward.server._auth import require_scope
 from modelsteward.server._body import BodyFormat, body_format, read_body
-from modelsteward.server._errors import error_responses, validation_errors
+from modelsteward.server._errors import error_responses
+from modelsteward.server._ingest import json_batch
+from modelsteward.server._ingest import parse_json as _parse
 from modelsteward.server._schemas import (
     IngestOut,
     LabelIn,
@@ -21,17 +22,14 @@ from modelsteward.server._schemas import (
     ModelCreateIn,
     ModelInfoOut,
     ModelOut,
-    PredictionIn,
-    PredictionsIn,
 )
-from modelsteward.server._tables import read_table, table_to_predictions
-from modelsteward.store import BatchError, LabelRecord, PredictionRecord, Store
+from modelsteward.server._tables import read_table, table_to_batch
+from modelsteward.store import LabelRecord, Store
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1", tags=["models"], responses=error_responses(401, 403, 422))
 
-_PREDICTIONS = TypeAdapter(list[PredictionIn] | PredictionsIn)
 _LABELS = TypeAdapter(list[LabelIn] | LabelsIn)
 
 _STORED = {"model": IngestOut, "description": "Rows stored, and ids already stored"}
@@ -65,64 +63,6 @@ def _utc(ts: datetime | None, now: datetime) -> datetime:
     if ts is None:
         return now
     return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
-
-
-def _parse(adapter: TypeAdapter[Any], body: bytes, what: str) -> list[Any]:
-    try:
-        parsed = adapter.validate_json(body)
-    except ValidationError as exc:
-        raw = exc.errors(include_url=False)
-        if raw and raw[0]["type"] == "json_invalid":
-            raise InputError(f"The body is not valid JSON: {raw[0]['msg']}.") from None
-        errors = validation_errors(list(raw))
-        # a union reports each alternative; keep the errors of the list form for arrays
-        errors = _dedup(errors)
-        first = errors[0]
-        raise BatchError(
-            f"{len(errors)} invalid value(s) in the {what} batch; first at row {first['row']}, "
-            f"field {first['field']!r}: {first['error']}. Nothing was stored.",
-            errors,
-        ) from None
-    if isinstance(parsed, list):
-        return parsed
-    return list(getattr(parsed, what))
-
-
-def _dedup(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    seen: set[tuple[Any, ...]] = set()
-    out = []
-    for e in errors:
-        field = e["field"] or ""
-        # drop the union-branch prefixes pydantic puts in front of the field name
-        for prefix in ("list[PredictionIn].", "PredictionsIn.", "list[LabelIn].", "LabelsIn."):
-            field = field.removeprefix(prefix)
-        if field in ("list[PredictionIn]", "PredictionsIn", "list[LabelIn]", "LabelsIn"):
-            field = ""
-        e = {**e, "field": field or None}
-        key = (e["row"], e["field"], e["error"])
-        if key not in seen:
-            seen.add(key)
-            out.append(e)
-    return out
-
-
-def _json_predictions(body: bytes) -> list[PredictionRecord]:
-    items: list[PredictionIn] = _parse(_PREDICTIONS, body, "predictions")
-    now = datetime.now(UTC)
-    return [
-        PredictionRecord(
-            id=p.id or uuid.uuid4().hex,
-            timestamp=_utc(p.timestamp, now),
-            prediction=p.prediction,
-            features=p.features,
-            score=p.score,
-            latency_ms=p.latency_ms,
-            version=p.version,
-            error=p.error,
-            segment=p.segment,
-        )
-        for p in items
-    ]
 
 
 @router.post(
@@ -188,21 +128,15 @@ async def ingest_predictions(name: str, request: Request) -> dict[str, Any]:
 
     def work() -> dict[str, Any]:
         store.models.id_of(name)  # 404 before parsing a large body
-        features = None
         if fmt is BodyFormat.JSON:
-            records = _json_predictions(body)
+            batch = json_batch(body)
         else:
-            records, features = table_to_predictions(read_table(body, fmt))
+            batch = table_to_batch(read_table(body, fmt))
         limit = request.app.state.settings.max_batch_rows
-        if len(records) > limit:
-            raise InputError(f"The batch has {len(records)} rows; the limit is {limit}.")
-        result = store.ingest_predictions(name, records, features=features, validated=True)
-        if result.duplicates:
-            dup = set(result.duplicates)
-            stored = [r for r in records if r.id not in dup]
-        else:
-            stored = records
-        metrics.observe_predictions(name, stored, len(result.duplicates))
+        if len(batch) > limit:
+            raise InputError(f"The batch has {len(batch)} rows; the limit is {limit}.")
+        result, stored = store.ingest_batch(name, batch)
+        metrics.observe_batch(name, batch, stored)
         return result.to_dict()
 
     return await run_in_threadpool(work)
