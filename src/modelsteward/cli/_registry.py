@@ -379,8 +379,8 @@ def import_mlflow(
 ) -> None:
     """Import versions (sklearn, ONNX) and aliases from an MLflow model registry.
 
-    Versions become `mlflow-<N>` with the run's parameters, metrics, run id and source;
-    alias moves are audited. Running it again imports only what is new.
+    Versions become `mlflow-<N>`, with the run's parameters, metrics, run id and source.
+    Alias moves are audited; running it again imports only what is new.
     """
     import os
 

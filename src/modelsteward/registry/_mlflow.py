@@ -15,8 +15,9 @@ signature when it names its columns.
 MLflow aliases become aliases here: by default each under its own name, or, with
 ``alias_map={"prod": "champion"}``, only the mapped ones under the mapped names. Every move is
 an ordinary alias move: it lands in the alias history and the audit log, with the MLflow alias
-as its reason and evidence. One ``registry.import_mlflow`` audit entry sums up each import that
-changed anything.
+as its reason and evidence. An alias that points elsewhere here is moved to where MLflow
+points (``steward registry rollback`` undoes it); leave it out of ``alias_map`` to keep it.
+One ``registry.import_mlflow`` audit entry sums up each import that changed anything.
 
 MLflow is imported with its usage telemetry turned off (``MLFLOW_DISABLE_TELEMETRY=true``
 unless the environment sets it), as modelsteward itself sends none.
