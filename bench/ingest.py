@@ -126,8 +126,39 @@ def _arrow_bodies(rows: int, count: int, rng: np.random.Generator) -> list[bytes
     return bodies
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds used so far by the processes ``pids`` (Linux)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _server_pids(proc: Any) -> list[int]:
+    """The server process and its children (uvicorn workers)."""
+    pids = [proc.pid]
+    try:
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        pids += [int(c) for c in children]
+    except OSError:
+        pass
+    return pids
+
+
 def _drive(
-    url: str, token: str, bodies: list[bytes], ctype: str, rows: int, seconds: float, clients: int
+    url: str,
+    token: str,
+    bodies: list[bytes],
+    ctype: str,
+    rows: int,
+    seconds: float,
+    clients: int,
+    server_pids: list[int] | None = None,
 ) -> dict[str, float]:
     latencies: list[float] = []
     sent = [0]
@@ -156,6 +187,9 @@ def _drive(
                     else:
                         errors[0] += 1
 
+    pids = server_pids or []
+    server_cpu = _cpu_seconds(pids)
+    client_cpu = time.process_time()
     started = time.perf_counter()
     threads = [threading.Thread(target=worker) for _ in range(clients)]
     for t in threads:
@@ -170,6 +204,10 @@ def _drive(
         "errors": float(errors[0]),
         "p50_ms": float(np.percentile(lat, 50)) if lat.size else float("nan"),
         "p99_ms": float(np.percentile(lat, 99)) if lat.size else float("nan"),
+        # CPU seconds per 1,000 stored predictions: comparable across loads, unlike /s
+        "server_cpu_ms_per_1k": 1e6 * (_cpu_seconds(pids) - server_cpu) / max(sent[0], 1),
+        "client_cpu_ms_per_1k": 1e6 * (time.process_time() - client_cpu) / max(sent[0], 1),
+        "load_average_1m": os.getloadavg()[0],
     }
 
 
@@ -295,7 +333,16 @@ def main(argv: list[str] | None = None) -> int:
                     ("json", json_bodies, "application/json", args.json_rows),
                     ("arrow", arrow_bodies, "application/vnd.apache.arrow.stream", args.arrow_rows),
                 ):
-                    r = _drive(url, token, bodies, ctype, rows, args.seconds, args.clients)
+                    r = _drive(
+                        url,
+                        token,
+                        bodies,
+                        ctype,
+                        rows,
+                        args.seconds,
+                        args.clients,
+                        _server_pids(proc),
+                    )
                     results[f"{dialect}_{name}"] = r
                     print(f"{dialect} {name}: {r}", file=sys.stderr)
                 rss = _rss_mb(proc.pid)

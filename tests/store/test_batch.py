@@ -137,14 +137,17 @@ def test_merging_parsed_profiles_writes_what_merging_text_writes() -> None:
         assert ours == theirs
 
 
-def test_json_column_matches_json_text_per_value() -> None:
-    floats = [0.1, 1.0, 1e-05, 1e20, -0.0, float("nan"), float("inf"), None]
-    assert json_column(pa.array(floats)).to_pylist() == [
-        "0.1",
-        "1.0",
-        "1e-05",
-        "1e+20",
-        "-0.0",
+def test_json_column_reads_back_as_the_same_values() -> None:
+    """Floats are written column-wise (not with ``repr``): each text must read back as
+    the very same float (never an int), NaN and infinities as null."""
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=5000) * 10.0 ** rng.integers(-30, 30, 5000)
+    special = [0.0, -0.0, 1.0, 1e15, 1e16, 2.0**60, 5e-324, 1.7976931348623157e308, 1e-05]
+    floats = [*values.tolist(), *special]
+    texts = json_column(pa.array(floats)).to_pylist()
+    back = [json.loads(t) for t in texts]
+    assert back == floats and all(type(v) is float for v in back)
+    assert json_column(pa.array([float("nan"), float("-inf"), None])).to_pylist() == [
         "null",
         "null",
         None,
@@ -152,6 +155,7 @@ def test_json_column_matches_json_text_per_value() -> None:
     assert json_column(pa.array([True, None, False])).to_pylist() == ["true", None, "false"]
     assert json_column(pa.array([[1, 2], None])).to_pylist() == ["[1, 2]", None]
     assert json_column(pa.array(["x"]).dictionary_encode()).to_pylist() == ['"x"']
+    assert json_column(pa.array([2**63 - 1, -1])).to_pylist() == [str(2**63 - 1), "-1"]
 
 
 def test_features_table_falls_back_per_column() -> None:

@@ -79,11 +79,18 @@ def json_texts(values: Sequence[Any]) -> pa.Array:
 
 
 def _float_texts(col: pa.Array) -> pa.Array:
-    """``repr`` of each float (what :func:`json_text` writes); NaN/inf as ``null`` text."""
+    """JSON text of each float: the shortest text that reads back as the same float
+    (Arrow's cast, exact like ``repr``; integral values get a ``.0`` so that they read
+    back as floats, not ints), and ``null`` for NaN and infinities."""
     values = col.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
-    texts = np.array(list(map(float.__repr__, values.tolist())), dtype=object)
-    texts[~np.isfinite(values)] = "null"
-    return pa.array(texts, pa.string(), mask=col.is_null().to_numpy(zero_copy_only=False))
+    texts = col.cast(pa.float64()).cast(pa.string())
+    finite = np.isfinite(values)
+    bare = pc.and_(
+        pa.array(finite & (np.floor(values) == values)), pc.invert(pc.match_substring(texts, "e"))
+    )
+    texts = pc.if_else(bare, pc.binary_join_element_wise(texts, ".0", ""), texts)
+    texts = pc.if_else(pa.array(finite), texts, "null")
+    return pc.if_else(col.is_null(), pa.scalar(None, pa.string()), texts)
 
 
 def json_column(col: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -94,8 +101,8 @@ def json_column(col: pa.Array | pa.ChunkedArray) -> pa.Array:
 
     >>> json_column(pa.array([1, None, 3])).to_pylist()
     ['1', None, '3']
-    >>> json_column(pa.array([0.5, float("nan"), 1.0])).to_pylist()
-    ['0.5', 'null', '1.0']
+    >>> json_column(pa.array([0.5, float("nan"), 1.0, 1e-05, None])).to_pylist()
+    ['0.5', 'null', '1.0', '0.00001', None]
     >>> json_column(pa.array(['a"b', None])).to_pylist()
     ['"a\\\\"b"', None]
     """

@@ -47,8 +47,9 @@ _QUOTED = ", ".join(f'"{c}"' for c in _COLUMNS)
 
 
 def _copy_insert(conn: Connection, model_id: int, batch: PredictionBatch) -> np.ndarray:
-    """PostgreSQL: COPY the batch (CSV written by Arrow) into a session temp table, then
-    one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``; per row, whether it was stored."""
+    """PostgreSQL: COPY the batch (CSV written by Arrow) into the table; when an id is
+    stored already, into a session temp table instead, then one ``INSERT ... SELECT ...
+    ON CONFLICT DO NOTHING RETURNING``. Per row, whether it was stored."""
     import psycopg
 
     try:
@@ -66,7 +67,7 @@ def _csv(model_id: int, batch: PredictionBatch) -> bytes:
         [
             pa.array(np.full(n, model_id, dtype=np.int64)),
             batch.ids,
-            batch.timestamps,
+            pc.binary_join_element_wise(_utc_text(batch.timestamps), "+00:00", ""),
             batch.version,
             batch.prediction,
             batch.score,
@@ -82,27 +83,42 @@ def _csv(model_id: int, batch: PredictionBatch) -> bytes:
 
 
 def _copy_insert_raw(conn: Connection, model_id: int, batch: PredictionBatch) -> np.ndarray:
+    import psycopg
+
     raw: Any = conn.connection.driver_connection
-    insert = (
-        f"INSERT INTO predictions ({_QUOTED}) SELECT {_QUOTED} FROM steward_incoming "
-        "ON CONFLICT (model_id, prediction_id) DO NOTHING"
-    )
+    data = _csv(model_id, batch)
     with raw.cursor() as cur:
+        # The usual case, every id new: COPY straight into the table. A duplicate id
+        # makes the unique index refuse the COPY; the savepoint undoes it and the batch
+        # takes the staged path, which skips and names the duplicates.
+        cur.execute("SAVEPOINT steward_ingest")
+        try:
+            with cur.copy(f"COPY predictions ({_QUOTED}) FROM STDIN (FORMAT csv)") as copy:
+                copy.write(data)
+        except psycopg.errors.UniqueViolation:
+            cur.execute("ROLLBACK TO SAVEPOINT steward_ingest")
+        else:
+            cur.execute("RELEASE SAVEPOINT steward_ingest")
+            return np.ones(len(batch), dtype=bool)
         cur.execute(_PG_STAGE)
         cur.execute("TRUNCATE steward_incoming")
         with cur.copy(f"COPY steward_incoming ({_QUOTED}) FROM STDIN (FORMAT csv)") as copy:
-            copy.write(_csv(model_id, batch))
-        cur.execute("SAVEPOINT steward_ingest")
-        cur.execute(insert)
-        if cur.rowcount == len(batch):  # the usual case: every row is new
-            cur.execute("RELEASE SAVEPOINT steward_ingest")
-            return np.ones(len(batch), dtype=bool)
-        # some ids were stored before (or repeat in the batch): do it again, learning which
-        cur.execute("ROLLBACK TO SAVEPOINT steward_ingest")
-        cur.execute(insert + " RETURNING prediction_id")
+            copy.write(data)
+        cur.execute(
+            f"INSERT INTO predictions ({_QUOTED}) SELECT {_QUOTED} FROM steward_incoming "
+            "ON CONFLICT (model_id, prediction_id) DO NOTHING RETURNING prediction_id"
+        )
         inserted = {r[0] for r in cur.fetchall()}
         cur.execute("RELEASE SAVEPOINT steward_ingest")
     return _first_new(batch.ids.to_pylist(), inserted)
+
+
+def _utc_text(timestamps: pa.Array) -> pa.Array:
+    """``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC, as SQLAlchemy writes datetimes on SQLite.
+
+    Cast as a zone-less timestamp: 35x faster than formatting with the zone attached.
+    """
+    return timestamps.cast(pa.timestamp("us", tz="UTC")).cast(pa.timestamp("us")).cast(pa.string())
 
 
 def _first_new(ids: list[str], inserted: set[str]) -> np.ndarray:
@@ -122,7 +138,7 @@ def _sqlite_insert(conn: Connection, model_id: int, batch: PredictionBatch) -> n
     ids = batch.ids.to_pylist()
     columns = [
         ids,
-        pc.strftime(batch.timestamps, format="%Y-%m-%d %H:%M:%S").to_pylist(),
+        _utc_text(batch.timestamps).to_pylist(),
         batch.version.to_pylist(),
         batch.prediction.to_pylist(),
         batch.score.to_pylist(),
