@@ -3,14 +3,15 @@ just evaluated go to each model's retraining policy, and the runs it allows go t
 
 Per model with a ``[retrain.<model>]`` policy (:mod:`modelsteward.server._retrain_config`),
 after every cycle: the newest window of the policy's width evaluated in the cycle gives the
-signals (dataset drift and drift share, realized accuracy/ROC AUC/MAE/RMSE, CBPE estimates,
-the ADWIN detector on mistakes as ``mistake_drift``), plus the label count and the time (for
-the ``new_labels`` and schedule triggers, checked every cycle). The policy decides with
-its cooldown, deduplication per window and daily budget (:meth:`RetrainLoop.begin`, audited
-``retrain.decided``); a run it allows is handed to a thread pool whose worker builds the
-training data (retained features joined with the stored labels), trains in a subprocess with
-the policy's timeout, gates the candidate against the champion and registers it
-(:meth:`RetrainLoop.execute`, each step audited). The scheduler never waits for it.
+signals (dataset drift and drift share, realized accuracy/ROC AUC/MAE/RMSE, their CBPE or
+DLE estimates, the ADWIN detector on mistakes as ``mistake_drift``), plus the label count
+and the time (for the ``new_labels`` and schedule triggers, checked every cycle). The
+policy decides with its cooldown, deduplication per window and daily budget
+(:meth:`RetrainLoop.begin`, audited ``retrain.decided``); a run it allows is handed to a
+thread pool whose worker builds the training data (retained features joined with the
+stored labels), trains in a subprocess with the policy's timeout, gates the candidate
+against the champion and registers it (:meth:`RetrainLoop.execute`, each step audited).
+The scheduler never waits for it.
 
 The loop stage of the model (``rollout_states``) moves ``detected`` (or ``alerted`` when the
 same cycle fired an alert for the model) → ``retraining`` → ``validating`` (the gate; a
@@ -61,7 +62,12 @@ log = logging.getLogger("modelsteward.server")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _STAGE_OF_STEP = {"retrain.started": "retraining", "retrain.gate": "validating"}
 _REALIZED = ("accuracy", "roc_auc", "mae", "rmse")
-_ESTIMATED = {"estimated_accuracy": "accuracy", "estimated_roc_auc": "roc_auc"}
+_ESTIMATED = {
+    "estimated_accuracy": "accuracy",
+    "estimated_roc_auc": "roc_auc",
+    "estimated_mae": "mae",
+    "estimated_rmse": "rmse",
+}
 _CLAIM_ATTEMPTS = 3
 
 
