@@ -253,3 +253,30 @@ def test_gateway_serves_registry_versions_and_promotes_there(
         assert Registry.from_settings(load_settings(), store).aliases("churn")["champion"] == "2"
     finally:
         store.close()
+
+
+def test_a_restarted_gateway_resumes_its_rollout_from_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from modelsteward.cli._gateway import build_gateway
+
+    monkeypatch.setenv("GW_TEST_TOKEN", "tok")
+    config = write_config(tmp_path)
+    application, release = build_gateway(config)
+    with TestClient(application):
+        rollout = application.state.gateway.models["churn"].rollout
+        rollout.record_many("baseline", errors=np.zeros(3000), latency_ms=np.ones(3000))
+        rollout.record_many("candidate", errors=np.zeros(3000), latency_ms=np.ones(3000))
+        assert rollout.check().action == "await_approval"
+    release()
+
+    # A new process: the rollout still waits for its human approval, which now promotes.
+    application, release = build_gateway(config)
+    auth = {"Authorization": "Bearer tok"}
+    with TestClient(application) as client:
+        r = client.post(
+            "/rollout/churn/approve", json={"actor": "dana", "reason": "ok"}, headers=auth
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["champion"] == "v2"
+    release()

@@ -127,3 +127,32 @@ def test_the_dispatcher_comes_from_the_settings_file(
     assert list(dispatcher.specs) == ["churn"] and dispatcher.default_window == "30m"
     dispatcher.close()
     store.close()
+
+
+def test_the_served_app_retrains_from_the_settings_file_and_shows_the_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from modelsteward.server import create_app
+
+    (tmp_path / "steward.toml").write_text(FULL, encoding="utf-8")
+    monkeypatch.setenv("STEWARD_CONFIG", str(tmp_path / "steward.toml"))
+    settings = Settings(
+        home=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'app.db'}",
+        evaluation_windows=["30m", "1d"],
+        evaluation_interval_seconds=0,
+    )
+    app = create_app(settings, dev=True)
+    dispatcher = app.state.scheduler.retrain
+    assert dispatcher is not None and list(dispatcher.specs) == ["churn"]
+    closed: list[bool] = []
+    close = dispatcher.close
+    monkeypatch.setattr(dispatcher, "close", lambda **kw: (closed.append(True), close(**kw)))
+    with TestClient(app) as client:
+        created = client.post("/api/v1/models", json={"name": "churn", "task": "binary"})
+        assert created.status_code in (200, 201), created.text
+        loop = client.get("/api/v1/models/churn/loop")
+        assert loop.status_code == 200, loop.text
+    assert closed == [True]  # the app's shutdown closed it

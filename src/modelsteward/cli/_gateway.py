@@ -70,8 +70,19 @@ def build_gateway(config: Path, database: str | None = None) -> tuple[FastAPI, C
                 store.models.create(spec.name, task)
         sink = StorePredictionSink(store)
         events = AuditLog(store).event_log(actor="rollout", prefix="rollout.")
+    # With a store open, rollouts are saved there and a restarted gateway resumes them.
+    state_store = None
+    if store is not None:
+        from modelsteward.rollout import StoreStateStore
+
+        state_store = StoreStateStore(store)
     gw = Gateway(
-        cfg.models, sink=sink, events=events, shadow_queue=cfg.shadow_queue, registry=registry
+        cfg.models,
+        sink=sink,
+        events=events,
+        shadow_queue=cfg.shadow_queue,
+        registry=registry,
+        state_store=state_store,
     )
     application = create_gateway_app(gw, token=cfg.token, close_on_shutdown=True)
 

@@ -17,10 +17,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from modelsteward.server import _api_models, _api_ops, _drift, _performance
+from modelsteward.server import _api_loop, _api_models, _api_ops, _drift, _performance
 from modelsteward.server._alerting import AlertEngine, EmailChannel, WebhookChannel
 from modelsteward.server._errors import install_handlers
 from modelsteward.server._metrics import ServiceMetrics
+from modelsteward.server._retrain_config import dispatcher_from_settings
 from modelsteward.server._scheduler import Scheduler
 from modelsteward.settings import Settings
 from modelsteward.store import Store
@@ -68,6 +69,8 @@ def create_app(
                 await task
         for channel in scheduler.alerts.channels if scheduler.alerts else []:
             channel.close()
+        if scheduler.retrain is not None:
+            scheduler.retrain.close()
         if owns_store:
             the_store.close()
 
@@ -87,6 +90,7 @@ def create_app(
     app.include_router(_api_ops.router)
     app.include_router(_drift.router)
     app.include_router(_performance.router)
+    app.include_router(_api_loop.router)
     _install_ops_routes(app)
     _install_request_metrics(app)
     return app
@@ -110,6 +114,7 @@ def build_scheduler(settings: Settings, store: Store) -> Scheduler:
         alerts=engine,
         backfill=settings.evaluation_backfill,
         retention_days=settings.feature_retention_days,
+        retrain=dispatcher_from_settings(settings, store),
     )
 
 
