@@ -211,6 +211,7 @@ def mlflow_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
 def test_import_mlflow(mlflow_uri: str, capsys: pytest.CaptureFixture[str]) -> None:
     base = ["registry", "import-mlflow", "--tracking-uri", mlflow_uri, "--model", "pump"]
     args = [*base, "--alias-map", "champion=champion,challenger=shadow", "--trust"]
+    args += ["--schema", '["temperature", "vibration"]']  # for the versions without signature
     assert main([*args, "--actor", "ann"]) == 0
     out = capsys.readouterr().out
     assert "pump (sqlite:///" in out and "-> pump: changed" in out
@@ -234,6 +235,10 @@ def test_import_mlflow(mlflow_uri: str, capsys: pytest.CaptureFixture[str]) -> N
         ("shadow", "mlflow-1", "ann"),
     ]
     assert "imported from MLflow" in moves[0]["reason"]
+    assert main(["registry", "show", "pump", "--version", "mlflow-2", "--format", "json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["input_schema"] == {"temperature": "numeric", "vibration": "numeric"}
+    assert shown["evidence"]["mlflow"]["version"] == "2"
     assert main(["audit", "verify"]) == 0
 
 
@@ -245,6 +250,7 @@ def test_import_mlflow_errors_are_one_line(
         (["--tracking-uri", mlflow_uri, "--model", "ghost"], "has no registered model 'ghost'"),
         (["--tracking-uri", mlflow_uri, "--model", "pump", "--alias-map", "prod"], "--alias-map"),
         (["--tracking-uri", mlflow_uri, "--model", "pump", "--name", "a b"], "model name"),
+        (["--tracking-uri", mlflow_uri, "--model", "pump", "--schema", "[x"], "--schema is not"),
     ]
     for argv, expected in cases:
         assert main(["registry", "import-mlflow", *argv]) == 2, argv

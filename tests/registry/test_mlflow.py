@@ -12,8 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from modelsteward.errors import SchemaError
 from modelsteward.governance import AuditLog
-from modelsteward.registry import ConflictError, NotFoundError, Registry, import_mlflow
+from modelsteward.registry import (
+    ConflictError,
+    NotFoundError,
+    Registry,
+    RegistryModelProvider,
+    import_mlflow,
+)
 from tests.registry._mlflow_registry import (
     GIT_COMMIT,
     MlflowRegistry,
@@ -45,7 +52,9 @@ def test_versions_lineage_and_aliases_are_imported(
     registry: Registry, mlflow_registry: MlflowRegistry
 ) -> None:
     ml = mlflow_registry
-    result = import_mlflow(registry, ml.uri, "pump", trust=True, actor="ann")
+    result = import_mlflow(
+        registry, ml.uri, "pump", trust=True, actor="ann", input_schema=["temperature", "vibration"]
+    )
 
     assert [(v.mlflow_version, v.status, v.version, v.flavor) for v in result.versions] == [
         ("1", "imported", "mlflow-1", "sklearn"),
@@ -71,6 +80,10 @@ def test_versions_lineage_and_aliases_are_imported(
         np.testing.assert_array_equal(loaded.predict(ml.X), ml.models[version].predict(ml.X))
 
     assert registry.aliases("pump") == {"champion": "mlflow-2", "challenger": "mlflow-1"}
+    # what the gateway serves as champion now: the ONNX model MLflow calls champion
+    serve = RegistryModelProvider(registry, "pump", trust=True).get("champion")
+    rows = [{"vibration": b, "temperature": a} for a, b in ml.X.to_numpy()[:50]]
+    assert serve(rows) == ml.models["2"].predict(ml.X[:50]).tolist()
     legacy = next(a for a in result.aliases if a.mlflow_alias == "legacy")
     assert legacy.status == "skipped" and "was not imported" in (legacy.reason or "")
     moves = registry.history("pump")
@@ -81,7 +94,7 @@ def test_versions_lineage_and_aliases_are_imported(
     assert all("imported from MLflow" in m.reason for m in moves)
     v4 = registry.get("pump", "mlflow-4")  # no signature, no git tag: what there is
     assert (v4.params, v4.metrics, v4.code_version) == ({"C": "1.0"}, {}, None)
-    assert v4.input_schema is None
+    assert v4.input_schema == {"temperature": "numeric", "vibration": "numeric"}  # given
     assert (v4.evidence or {})["mlflow"]["source"] == f"runs:/{ml.run_ids['4']}/model"
     actions = _audit_actions(registry, "pump")
     assert actions.count("registry.register") == 3 and actions.count("registry.alias_move") == 2
@@ -155,6 +168,11 @@ def test_pickles_need_trust_and_a_later_import_with_trust_completes(
     assert sklearn.status == "skipped" and "trust=True" in (sklearn.reason or "")
     assert untrusted.versions[1].status == "imported"
     assert registry.aliases("pump") == {"champion": "mlflow-2"}
+    # no signature and no input_schema: imported, but it will not guess the column order
+    assert registry.get("pump", "mlflow-2").input_schema is None
+    serve = RegistryModelProvider(registry, "pump").get("champion")
+    with pytest.raises(SchemaError, match="order in which it takes its features is unknown"):
+        serve([{"temperature": 60.0, "vibration": 1.0}])
 
     trusted = import_mlflow(registry, ml.uri, "pump", trust=True)
     assert [v.status for v in trusted.versions] == ["imported", "existing", "skipped", "existing"]

@@ -98,7 +98,8 @@ def test_gateway_serves_the_onnx_champion(
     registry: Registry, fitted: Any, training: pd.DataFrame
 ) -> None:
     X = training[FEATURES]
-    registry.register("pump", to_onnx(fitted, X.to_numpy(np.float32)), flavor="onnx")
+    onx = to_onnx(fitted, X.to_numpy(np.float32))
+    registry.register("pump", onx, flavor="onnx", input_schema=FEATURES)
     registry.promote("pump", "1", reason="first ONNX model", actor="ann")
     sink = InMemorySink()
     spec = ModelSpec("pump", FEATURES, RegistryModelProvider(registry, "pump"), "champion")
@@ -106,7 +107,9 @@ def test_gateway_serves_the_onnx_champion(
     expected = fitted.predict(X).tolist()
     try:
         with TestClient(create_gateway_app(gw, run_checks=False)) as client:
-            one = client.post("/predict/pump", json={"features": X.iloc[0].to_dict()})
+            # the features in another order than the model's: the schema puts them right
+            first = {"vibration": X.iloc[0]["vibration"], "temperature": X.iloc[0]["temperature"]}
+            one = client.post("/predict/pump", json={"features": first})
             assert one.status_code == 200, one.text
             body = one.json()
             assert (body["prediction"], body["version"]) == (expected[0], "1")
@@ -118,3 +121,17 @@ def test_gateway_serves_the_onnx_champion(
             assert missing.status_code == 422 and "vibration" in missing.text
     finally:
         gw.close()
+
+
+def test_a_matrix_model_without_schema_is_not_fed_in_the_callers_order(
+    registry: Registry, fitted: Any, training: pd.DataFrame
+) -> None:
+    """One input matrix and no column names: the request's key order would decide which
+    feature goes where, so rows of named features are refused with the remedy."""
+    X = training[FEATURES]
+    v = registry.register("blind", to_onnx(fitted, X.to_numpy(np.float32)), flavor="onnx")
+    assert v.input_schema is None
+    loaded = registry.load("blind")
+    np.testing.assert_array_equal(loaded.predict(X), fitted.predict(X))  # arrays: fine
+    with pytest.raises(SchemaError, match=r"no input schema .* register it with an input schema"):
+        predict_rows(loaded, [{"vibration": 1.0, "temperature": 60.0}])

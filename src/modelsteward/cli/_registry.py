@@ -369,6 +369,14 @@ def import_mlflow(
         str | None,
         typer.Option("--registry-uri", help="MLflow registry URI (default: the tracking URI)."),
     ] = None,
+    schema: Annotated[
+        str | None,
+        typer.Option(
+            "--schema",
+            help='Input schema, {"col": "kind"} or ["col", ...] in the model\'s order, of '
+            "versions whose MLflow signature names no columns.",
+        ),
+    ] = None,
     trust: Annotated[
         bool,
         typer.Option("--trust", help="Import pickled scikit-learn models (loading runs code)."),
@@ -387,6 +395,7 @@ def import_mlflow(
     from modelsteward.registry import import_mlflow as run_import
 
     mapping = _alias_map(alias_map)
+    parsed_schema = _json_option("--schema", schema)
     # MLflow retries an unreachable server for minutes by default; answer sooner unless the
     # environment says otherwise.
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
@@ -399,6 +408,7 @@ def import_mlflow(
             model=name,
             alias_map=mapping,
             registry_uri=registry_uri,
+            input_schema=parsed_schema,
             trust=trust,
             actor=actor,
         )

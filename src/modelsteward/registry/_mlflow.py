@@ -10,7 +10,8 @@ Versions of other flavors (``pytorch``, a bare ``python_function``, ...) are ski
 with the reason. Lineage comes from the MLflow run: its parameters and metrics, the git commit
 it ran from (``code_version``), and its run id and source, kept with the model version's own
 identity as the version's ``evidence["mlflow"]``. The input schema comes from the model's
-signature when it names its columns.
+signature when it names its columns, else from ``input_schema``, else from the model
+(scikit-learn's ``feature_names_in_``, an ONNX graph with one input per column).
 
 MLflow aliases become aliases here: by default each under its own name, or, with
 ``alias_map={"prod": "champion"}``, only the mapped ones under the mapped names. Every move is
@@ -33,7 +34,7 @@ import importlib
 import math
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -300,8 +301,10 @@ class _Importer:
         model: str,
         trust: bool,
         actor: str,
+        input_schema: Mapping[str, str] | Sequence[str] | None,
     ) -> None:
         self.registry = registry
+        self.input_schema = input_schema
         self.client = client
         self.mlflow = mlflow
         self.uri = tracking_uri
@@ -371,7 +374,7 @@ class _Importer:
                 flavor=flavor,
                 version=label,
                 trust=self.trust,
-                input_schema=_schema(model_meta),
+                input_schema=_schema(model_meta) or self.input_schema,
                 params=params,
                 metrics=metrics,
                 code_version=code,
@@ -433,6 +436,7 @@ def import_mlflow(
     model: str | None = None,
     alias_map: Mapping[str, str] | None = None,
     registry_uri: str | None = None,
+    input_schema: Mapping[str, str] | Sequence[str] | None = None,
     trust: bool = False,
     actor: str | None = None,
 ) -> MlflowImport:
@@ -452,6 +456,11 @@ def import_mlflow(
     alias_map:
         MLflow alias to modelsteward alias (``{"prod": "champion"}``); when given, only these
         aliases are imported. Default: every MLflow alias under its own name.
+    input_schema:
+        The input columns (``{column: kind}`` or a list of names, in the order the model
+        takes them) of versions whose MLflow signature names none, e.g. ONNX models logged
+        without one. Without it such versions are imported but cannot serve rows of named
+        features (the order of their columns is unknown).
     trust:
         Allow pickled scikit-learn artifacts (loading one runs its code); without it they
         are skipped and reported.
@@ -492,6 +501,7 @@ def import_mlflow(
         model=model,
         trust=trust,
         actor=actor,
+        input_schema=input_schema,
     )
     versions = [importer.version(mv) for mv in found]
     imported = {v.mlflow_version: v.version for v in versions if v.version is not None}

@@ -33,7 +33,15 @@ def _columns(loaded: LoadedModel, rows: Sequence[Mapping[str, Any]]) -> list[str
         per_column = onnx_input_schema(loaded.model)
         if per_column is not None:
             return list(per_column)
-    return list(rows[0]) if rows else []
+    keys = list(rows[0]) if rows else []
+    if len(keys) > 1:  # the order of the keys is the caller's, not necessarily the model's
+        version = loaded.version
+        raise SchemaError(
+            f"version {version.version} of {version.model} has no input schema and its model "
+            "names no columns, so the order in which it takes its features is unknown; "
+            "register it with an input schema (input_schema=[...], --schema)"
+        )
+    return keys
 
 
 def predict_rows(loaded: LoadedModel, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
@@ -42,7 +50,10 @@ def predict_rows(loaded: LoadedModel, rows: Sequence[Mapping[str, Any]]) -> list
     A ``callable`` version gets the rows as they are. Other flavors get a table with the
     columns of the version's input schema, in its order (an ONNX model ``{column: values}``,
     cast to the types its graph declares); a row without one of them is a
-    :class:`~modelsteward.errors.SchemaError` naming the row and the column.
+    :class:`~modelsteward.errors.SchemaError` naming the row and the column. A version with
+    several features but neither an input schema nor column names in its model is refused
+    (a :class:`~modelsteward.errors.SchemaError`): feeding the features in the order the
+    request happened to list them would answer wrongly without a sign.
     """
     if loaded.version.flavor == "callable":
         return list(jsonable(list(loaded.model(list(rows)))))
