@@ -8,8 +8,11 @@ import subprocess
 import sys
 import textwrap
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from modelsteward.sdk import Monitor
 from modelsteward.store import Store
@@ -148,6 +151,59 @@ def test_concurrent_writer_processes_on_sqlite_lose_nothing(
     assert labels == {f"w{k}-{i}": k for k in range(procs) for i in range(0, n, 100)}
     left = [p for k in range(procs) for p in (tmp_path / f"spool{k}").rglob("*.json")]
     assert left == []  # nothing left waiting in a spool
+    store.close()
+
+
+def test_two_servers_on_one_sqlite_file_lose_nothing(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two ``steward serve`` processes on one SQLite file (1 ms busy timeout), each fed by
+    its own SDK, while a third process keeps taking the write lock: every prediction and
+    label is stored once."""
+    store = Store(sqlite_url)
+    store.upgrade()
+    store.models.create("m", "binary")
+    _, token = store.keys.create("svc", "ingest")
+    path = sqlite_url.removeprefix("sqlite:///")
+    monkeypatch.setenv("STEWARD_SQLITE_BUSY_TIMEOUT_MS", "1")  # passed on to the servers
+    servers = []
+    for k in range(2):
+        (tmp_path / f"home{k}").mkdir()
+        servers.append(ServerProcess(tmp_path / f"home{k}", args=("--database", sqlite_url)))
+    with ThreadPoolExecutor(2) as pool:  # both start at once (each takes seconds)
+        list(pool.map(ServerProcess.start, servers))
+    locker = subprocess.Popen([sys.executable, "-c", LOCKER, path, "3"])
+    n = 3000
+    monitors = [
+        Monitor("m", url=s.url, api_key=token, spool_dir=tmp_path / f"spool{k}", batch_size=100,
+                flush_interval=0.01, backoff=0.02, max_backoff=0.2, timeout=10)
+        for k, s in enumerate(servers)
+    ]  # fmt: skip
+    try:
+        for i in range(n):
+            for k, mon in enumerate(monitors):
+                mon.log_prediction({"x": float(i)}, 1, id=f"s{k}-{i}")
+                if i % 100 == 0:
+                    mon.log_label(f"s{k}-{i}", k)
+            if i % 500 == 0:
+                time.sleep(0.01)
+        assert all(mon.flush(timeout=120) for mon in monitors), [m.stats for m in monitors]
+    finally:
+        for mon in monitors:
+            mon.close(timeout=5)
+        for server in servers:
+            server.stop()
+        locker.wait(30)
+    retried = sum(s.log().count("database locked, retrying") for s in servers)
+    assert retried > 0  # the servers met the lock, and retried
+    assert all(m.stats["rejected"] == 0 and m.stats["dropped"] == 0 for m in monitors)
+    rows = store.events.window(
+        store.models.id_of("m"), datetime(2000, 1, 1, tzinfo=UTC), datetime.now(UTC) + timedelta(1)
+    )
+    assert len(rows["id"]) == 2 * n
+    assert set(rows["id"]) == {f"s{k}-{i}" for k in range(2) for i in range(n)}
+    labels = {pid: y for pid, y in zip(rows["id"], rows["label"], strict=True) if y is not None}
+    assert labels == {f"s{k}-{i}": k for k in range(2) for i in range(0, n, 100)}
     store.close()
 
 
