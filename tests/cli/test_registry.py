@@ -256,3 +256,21 @@ def test_import_mlflow_errors_are_one_line(
         assert main(["registry", "import-mlflow", *argv]) == 2, argv
         assert expected in _one_error_line(capsys)
     assert not (tmp_path / "none.db").exists()
+
+
+def test_register_an_onnx_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from skl2onnx import to_onnx
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(60, 2)).astype(np.float32)
+    path = tmp_path / "churn.onnx"
+    model = LogisticRegression().fit(X, (X[:, 0] > 0).astype(int))
+    path.write_bytes(to_onnx(model, X).SerializeToString())
+    args = ["registry", "register", "churn", "--artifact", str(path), "--flavor", "onnx"]
+    assert main([*args, "--schema", '["tenure", "spend"]']) == 0
+    assert "registered churn version 1 (onnx, sha256 " in capsys.readouterr().out
+    assert main(["registry", "show", "churn", "--version", "1", "--format", "json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["input_schema"] == {"tenure": "numeric", "spend": "numeric"}
+    assert shown["artifact"]["format"] == "onnx" and shown["artifact"]["uri"].endswith(".onnx")
