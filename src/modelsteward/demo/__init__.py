@@ -1,17 +1,27 @@
 """``steward demo``: the closed loop on a simulated machine fleet, in one command.
 
-A predictive-maintenance model is trained, registered and served through the in-process
-gateway; simulated days pass on a manual clock with labels one day late; a sensor
-recalibration, a new machine type and wear-induced concept drift are detected (data drift
-of each day's features, ADWIN on the champion's error stream), alerted to a local webhook
-receiver, retrained, gated, shadowed, canaried and promoted. A bad candidate is rolled
-back by the canary guardrails and a failing champion shows the fallback chain and the
-circuit breaker. Everything lands in the store, registry and audit log of
-``STEWARD_HOME``.
+A predictive-maintenance model is trained in a subprocess, registered and served through
+the in-process gateway; simulated days pass on a manual clock, every reading one gateway
+call logged to the store, labels one day late. A sensor recalibration with a new machine
+type (data drift) and wear-induced concept drift happen; the library's own parts close
+the loop: the monitor's daily window evaluation and an ADWIN detector feed a retraining
+policy; the :class:`~modelsteward.retrain.RetrainLoop` trains on retained traffic in a
+subprocess and gates the candidate; the gateway shadows and canaries it (5, 25, 50,
+100 %) under the default guardrails and promotes or rolls it back. Detections are alerted
+to a local webhook receiver; a bad candidate (a sound model on a failing serving image)
+is rolled back and a failing champion shows the fallback chain and the circuit breaker.
+Everything lands in the store, registry and audit log of ``STEWARD_HOME``.
+
+Modules: ``_fleet`` (the simulated world), ``_models`` (training entry point, serving,
+faults), ``_setup`` (store, registry, initial model, gateway), ``_serving`` (registry
+provider, simulated-time sink), ``_traffic`` (a day of calls, the fallback drill),
+``_monitor`` (daily figures into signals), ``_retraining`` (policy, job, loop),
+``_timeline`` (events, the gateway's event log), ``_accuracy`` (accuracy by world),
+``_parts`` (configuration, webhook receiver, one CPU), ``_story`` (the days in order).
 
 >>> from modelsteward.demo import DemoConfig
 >>> DemoConfig().days
-14
+16
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ class Scenario:
 
     recalibration_day: int = 4
     new_machine_type_day: int = 4
-    concept_drift_day: int = 9
+    concept_drift_day: int = 10
     temperature_offset_k: float = 4.0
 
 

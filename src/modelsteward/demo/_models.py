@@ -109,14 +109,13 @@ def serving_fn(
     """The gateway's predict function: feature rows in, labels out, faults injected.
 
     The same pipeline, taken apart for speed: the fitted ordinal codes of
-    ``machine_type`` and the tree's own ``predict`` on a plain float32 array (no DataFrame
-    and no input validation per call); it answers exactly what ``model.predict`` does."""
+    ``machine_type``, then the fitted tree's ``predict`` on a plain array (no DataFrame per
+    call, about 0.1 ms); it answers exactly what ``model.predict`` does."""
     encoder = model.named_steps["encode"]
     order = [str(c) for c in encoder.get_feature_names_out()]
     categories = encoder.named_transformers_["type"].categories_[0]
     codes = {str(c): float(i) for i, c in enumerate(categories)}
     estimator = model.named_steps["tree"]
-    tree, classes = estimator.tree_, estimator.classes_
 
     def encode(row: Mapping[str, Any], column: str) -> float:
         value = row[column]
@@ -125,6 +124,6 @@ def serving_fn(
     def predict(rows: Sequence[Mapping[str, Any]]) -> list[Any]:
         faults.check(version)
         x = np.array([[encode(r, c) for c in order] for r in rows], dtype=np.float32)
-        return [int(v) for v in classes[tree.predict(x).argmax(axis=1)]]
+        return [int(v) for v in estimator.predict(x)]
 
     return predict
