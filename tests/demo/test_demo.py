@@ -98,7 +98,7 @@ def test_the_retraining_policy_detects_both_drifts(summary: dict[str, Any]) -> N
     assert drift["evidence"]["drift_share"] > 0.25
     assert drift["key"].startswith("drift@2026-01-05")
     # the wear-induced concept drift (day 10): accuracy below the policy's floor, seen
-    # once its labels are in (a day later, or two when a rollout overlapped that day)
+    # once its labels are in (a day later, or two when a canary overlapped that day)
     assert concept[0]["day"] in (11, 12)
     kinds = {r["kind"] for r in concept[0]["detail"]["policy"]}
     assert "performance" in kinds

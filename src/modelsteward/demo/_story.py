@@ -50,7 +50,8 @@ __all__ = ["BAD_IMAGE_FAILURE_RATE", "Story"]
 #: Share of calls the bad candidate's serving image fails.
 BAD_IMAGE_FAILURE_RATE = 0.4
 _CONCEPT = ("performance", "detector")
-_ROLLOUT_EVENTS = ("shadow", "canary_step", "promoted", "rolled_back")
+#: Events after which a day's traffic was partly the candidate's, or the champion changed.
+_SERVING_EVENTS = ("canary_step", "promoted")
 
 
 def _at(t: float) -> datetime:
@@ -77,7 +78,7 @@ class Story:
         self.served: dict[int, tuple[Day, Served]] = {}
         self.windows: dict[str, dict[str, str]] = {}
         self.promoted: list[str] = []
-        self.rollout_days: set[int] = set()
+        self.canary_days: set[int] = set()
         self.drill: Drill | None = None
         self.bad_shipped = False
 
@@ -129,8 +130,8 @@ class Story:
             self._close_day(d - 1, decide=True)
         if d >= cfg.bad_candidate_day and not self.bad_shipped and not self._rolling_out():
             self.bad_shipped = self._ship_bad_candidate()
-        if self._rolling_out():
-            self.rollout_days.add(d)
+        if self._stage() in ("canary", "awaiting_approval"):
+            self.canary_days.add(d)
         day = self.fleet.day(d, rows=cfg.rows)
         served = serve_day(
             p.gateway,
@@ -142,8 +143,8 @@ class Story:
             drill=self.drill,
         )
         self.served[d] = (day, served)
-        if any(e.day == d and e.event in _ROLLOUT_EVENTS for e in self.timeline.events):
-            self.rollout_days.add(d)
+        if any(e.day == d and e.event in _SERVING_EVENTS for e in self.timeline.events):
+            self.canary_days.add(d)
         if self.drill is not None and self.drill.day == d:
             detail = self.drill.report(p.gateway, cfg.model, p.faults)
             self.timeline.emit("fallback", **detail)
@@ -158,15 +159,17 @@ class Story:
         if self.drill is None:
             self.drill = Drill(day=self.timeline.day + 1)
 
+    def _stage(self) -> str:
+        return str(self.plant.gateway.runtime(self.config.model).rollout.state)
+
     def _rolling_out(self) -> bool:
-        state = self.plant.gateway.runtime(self.config.model).rollout.state
-        return state in ("shadow", "canary", "awaiting_approval")
+        return self._stage() in ("shadow", "canary", "awaiting_approval")
 
     # -- labels and the monitor ----------------------------------------------------------
     def _close_day(self, d: int, *, decide: bool) -> None:
         """Day ``d``'s labels arrive; the monitor evaluates it; the policy decides.
 
-        A day a rollout overlapped is evaluated but not decided on: its traffic was served
+        A day a canary overlapped is evaluated but not decided on: its traffic was served
         partly by a candidate, and after a promotion the drift reference moves to the new
         champion's training traffic (from the next day on, so that each day's profiles are
         compared with the reference they were binned on)."""
@@ -197,7 +200,7 @@ class Story:
                     datetime.fromisoformat(window["train_end"]) + timedelta(seconds=1),
                     FEATURES,
                 )
-        if decide and d not in self.rollout_days and not self._rolling_out():
+        if decide and d not in self.canary_days and not self._rolling_out():
             self._decide(figures.signals)
 
     # -- retraining ------------------------------------------------------------------------
