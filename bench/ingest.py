@@ -8,8 +8,11 @@ sends pre-built bodies back to back from ``--clients`` threads for ``--seconds``
   merged at ingest as in production),
 - Arrow IPC stream bodies of ``--arrow-rows`` predictions.
 
-Reports predictions/s and the p50/p99 request latency. Every id is fresh, so every row
-is stored. Run: ``python -m bench.ingest [--seconds 10] [--dialect sqlite|postgresql]``.
+Reports predictions/s, the p50/p99 request latency, and the CPU the server (all its
+worker processes) and the client spent per 1,000 predictions, with the load average: on
+a shared machine the rate moves with the other load, the CPU per 1,000 much less. Every
+id is fresh, so every row is stored. Run: ``python -m bench.ingest [--seconds 10]
+[--dialect sqlite|postgresql] [--workers N]``.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start_server(home: Path, database: str) -> tuple[Any, str, str]:
+def _start_server(home: Path, database: str, workers: int = 1) -> tuple[Any, str, str]:
     import subprocess
 
     from modelsteward.store import Store
@@ -56,7 +59,10 @@ def _start_server(home: Path, database: str) -> tuple[Any, str, str]:
     env = {**os.environ, "STEWARD_HOME": str(home)}
     log = open(home / "server.log", "ab")  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-c", entry, "serve", "--port", str(port), "--database", database],
+        [
+            *(sys.executable, "-c", entry, "serve", "--port", str(port)),
+            *("--database", database, "--workers", str(workers)),
+        ],
         env=env,
         stderr=log,
     )
@@ -299,6 +305,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json-rows", type=int, default=1000)
     ap.add_argument("--arrow-rows", type=int, default=20_000)
     ap.add_argument("--dialect", choices=["sqlite", "postgresql", "both"], default="both")
+    ap.add_argument(
+        "--workers", type=int, default=1, help="steward serve --workers (server processes)"
+    )
     ap.add_argument("--out", type=Path, default=None, help="also write the figures as JSON")
     ap.add_argument(
         "--stream",
@@ -308,7 +317,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     rng = np.random.default_rng(0)
-    results: dict[str, Any] = {"sdk_log_prediction": sdk_overhead()}
+    results: dict[str, Any] = {
+        "server_workers": args.workers,
+        "clients": args.clients,
+        "sdk_log_prediction": sdk_overhead(),
+    }
     print(f"SDK log_prediction: {results['sdk_log_prediction']}", file=sys.stderr)
     dialects = ["sqlite", "postgresql"] if args.dialect == "both" else [args.dialect]
     n_json = max(4, int(args.seconds * 80))
@@ -327,7 +340,8 @@ def main(argv: list[str] | None = None) -> int:
                     print("skip postgresql: STEWARD_TEST_POSTGRES_URL unset", file=sys.stderr)
                     continue
                 database, cleanup = pg
-            proc, url, token = _start_server(home, database)
+            proc, url, token = _start_server(home, database, args.workers)
+            print(f"{dialect}: steward serve --workers {args.workers}", file=sys.stderr)
             try:
                 for name, bodies, ctype, rows in (
                     ("json", json_bodies, "application/json", args.json_rows),
@@ -345,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
                     )
                     results[f"{dialect}_{name}"] = r
                     print(f"{dialect} {name}: {r}", file=sys.stderr)
-                rss = _rss_mb(proc.pid)
+                rss = sum(_rss_mb(pid) for pid in _server_pids(proc))
                 results[f"{dialect}_server_rss_mb"] = rss
                 if args.stream:
                     r = stream_memory(url, token, proc.pid, args.stream, args.arrow_rows)

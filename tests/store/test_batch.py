@@ -177,3 +177,30 @@ def test_sqlite_connections_get_the_ingest_pragmas(tmp_path: object) -> None:
             == SQLITE_WAL_CHECKPOINT_PAGES
         )
     store.close()
+
+
+def test_sqlite_writers_of_several_processes_queue_on_a_file_lock(tmp_path: object) -> None:
+    """While one process writes, another cannot take the lock beside the database file
+    (it queues there instead of polling in SQLite's busy handler)."""
+    import fcntl
+    from pathlib import Path
+
+    from modelsteward.store._engine import write_tx
+
+    store = Store(f"sqlite:///{tmp_path}/s.db")
+    store.upgrade()
+    lock = Path(f"{tmp_path}/s.db-steward-write.lock")
+
+    def free() -> bool:
+        with lock.open("ab") as other:  # another open file: like another process
+            try:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return False
+            fcntl.flock(other, fcntl.LOCK_UN)
+            return True
+
+    with write_tx(store.engine):
+        assert not free()
+    assert free()
+    store.close()

@@ -37,6 +37,15 @@ def serve(
     no_migrate: Annotated[
         bool, typer.Option("--no-migrate", help="Do not run the schema migrations at start.")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Worker processes (ingest is CPU-bound: up to one per core). /metrics "
+            "sums the workers' counters; one worker runs the evaluation scheduler.",
+        ),
+    ] = 1,
 ) -> None:
     """Run the monitoring service (REST API, /metrics, /healthz, /readyz)."""
     from modelsteward.errors import require
@@ -66,6 +75,10 @@ def serve(
             "to try it locally without authentication"
         )
     settings = settings.model_copy(update={"migrate_on_start": False})
+    if workers > 1:
+        store.close()
+        _serve_workers(settings.resolved_database_url(), dev, workers, bind_host, bind_port)
+        return
     application = create_app(settings, store=store, dev=dev)
     print(f"steward: serving on http://{bind_host}:{bind_port}", file=sys.stderr)
     uvicorn.run(
@@ -76,6 +89,48 @@ def serve(
         access_log=False,
     )
     store.close()
+
+
+def _serve_workers(database_url: str, dev: bool, workers: int, host: str, port: int) -> None:
+    """Run ``workers`` uvicorn worker processes, each building its app from the
+    environment set here (see :mod:`modelsteward.server._workers`)."""
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    import uvicorn
+
+    from modelsteward.server._workers import ENV_DEV, ENV_WORKER_DIR
+    from modelsteward.settings import load_settings
+
+    folder = Path(tempfile.mkdtemp(prefix="steward-serve-"))
+    (folder / "metrics").mkdir()
+    os.environ.update(
+        {
+            "STEWARD_DATABASE_URL": database_url,
+            ENV_DEV: "1" if dev else "0",
+            ENV_WORKER_DIR: str(folder),
+            # read by prometheus_client when a worker imports it
+            "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics"),
+        }
+    )
+    print(
+        f"steward: serving on http://{host}:{port} with {workers} worker processes",
+        file=sys.stderr,
+    )
+    try:
+        uvicorn.run(
+            "modelsteward.server._workers:worker_app",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level=load_settings().log_level,
+            access_log=False,
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @app.command("grafana-dashboard")

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -43,11 +43,16 @@ def create_app(
     *,
     store: Store | None = None,
     dev: bool = False,
+    worker_dir: Path | None = None,
 ) -> FastAPI:
     """Build the app. ``dev`` turns authentication off (serve it on loopback only).
 
     The store is opened from ``settings`` unless one is given; migrations run at start-up
-    unless ``settings.migrate_on_start`` is off.
+    unless ``settings.migrate_on_start`` is off. ``worker_dir`` is set when several
+    worker processes serve the app together (``steward serve --workers N``): the ingest
+    counters of ``/metrics`` are then summed over the workers (Prometheus multi-process
+    files in ``worker_dir/metrics``, where ``PROMETHEUS_MULTIPROC_DIR`` must point), and
+    only the worker holding ``worker_dir/scheduler.lock`` runs the evaluation scheduler.
     """
     settings = settings or Settings()
     owns_store = store is None
@@ -60,8 +65,11 @@ def create_app(
         if settings.migrate_on_start:
             the_store.upgrade()
         task = None
+        lock = None
         if settings.evaluation_interval_seconds > 0:
-            task = asyncio.create_task(_evaluate_forever(scheduler, settings))
+            lock = None if worker_dir is None else _try_lock(worker_dir / "scheduler.lock")
+            if worker_dir is None or lock is not None:
+                task = asyncio.create_task(_evaluate_forever(scheduler, settings))
         yield
         if task is not None:
             task.cancel()
@@ -73,6 +81,8 @@ def create_app(
             scheduler.retrain.close()
         if owns_store:
             the_store.close()
+        if lock is not None:
+            lock.close()
 
     app = FastAPI(
         title="modelsteward",
@@ -83,7 +93,11 @@ def create_app(
     app.state.settings = settings
     app.state.store = the_store
     app.state.dev = dev
-    app.state.metrics = ServiceMetrics(store=the_store, windows=settings.evaluation_windows)
+    app.state.metrics = ServiceMetrics(
+        store=the_store,
+        windows=settings.evaluation_windows,
+        multiprocess_dir=None if worker_dir is None else str(worker_dir / "metrics"),
+    )
     app.state.scheduler = scheduler
     install_handlers(app)
     app.include_router(_api_models.router)
@@ -94,6 +108,20 @@ def create_app(
     _install_ops_routes(app)
     _install_request_metrics(app)
     return app
+
+
+def _try_lock(path: Path) -> IO[bytes] | None:
+    """An exclusive lock on ``path`` held while the returned file stays open, or ``None``
+    when another process holds it."""
+    import fcntl
+
+    handle = path.open("ab")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    return handle
 
 
 def build_scheduler(settings: Settings, store: Store) -> Scheduler:
@@ -155,7 +183,7 @@ def _install_ops_routes(app: FastAPI) -> None:
         responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
     )
     def metrics(request: Request) -> Response:
-        registry = request.app.state.metrics.registry
+        registry = request.app.state.metrics.scrape_registry()
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -60,10 +60,12 @@ class ServiceMetrics(Collector):
         *,
         store: Store | None = None,
         windows: list[str] | None = None,
+        multiprocess_dir: str | None = None,
     ) -> None:
         self.max_versions = max_versions
         self.store = store
         self.windows = windows or []
+        self.multiprocess_dir = multiprocess_dir
         self.registry = CollectorRegistry(auto_describe=True)
         self._lock = threading.Lock()
         self._predictions: dict[tuple[str, str], int] = defaultdict(int)
@@ -84,7 +86,22 @@ class ServiceMetrics(Collector):
             ["route"],
             registry=self.registry,
         )
+        self._shared: _SharedCounters | None = None
+        if multiprocess_dir is not None:
+            self._shared = _SharedCounters()
         self.registry.register(self)
+
+    def scrape_registry(self) -> CollectorRegistry:
+        """The registry ``/metrics`` renders: this process's own, or, when several worker
+        processes serve (``multiprocess_dir``), the sum over all of them."""
+        if self.multiprocess_dir is None:
+            return self.registry
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=self.multiprocess_dir)  # type: ignore[no-untyped-call]
+        registry.register(_Evaluations(self))
+        return registry
 
     def _version(self, model: str, version: str | None) -> str:
         v = version or ""
@@ -122,6 +139,8 @@ class ServiceMetrics(Collector):
         if len(batch) == 0:
             with self._lock:
                 self._duplicates[model] += duplicates
+                if self._shared is not None:
+                    self._shared.duplicates.labels(model).inc(duplicates)
             return
         groups = []
         for version in pc.unique(versions).to_pylist():
@@ -135,16 +154,22 @@ class ServiceMetrics(Collector):
             groups.append((version, int(pc.sum(mask).as_py() or 0), int(errors), lat / 1000.0))
         with self._lock:
             self._duplicates[model] += duplicates
+            if self._shared is not None:
+                self._shared.duplicates.labels(model).inc(duplicates)
             for version, count, errors, lat in groups:
                 key = (model, self._version(model, version))
                 self._predictions[key] += count
                 self._errors[key] += errors
                 if lat.size:
                     self._latency.setdefault(key, _Latency()).add(lat)
+                if self._shared is not None:
+                    self._shared.add(key, count, errors, lat)
 
     def observe_labels(self, model: str, count: int) -> None:
         with self._lock:
             self._labels[model] += count
+            if self._shared is not None:
+                self._shared.labels.labels(model).inc(count)
 
     def describe(self) -> Iterator[Metric]:
         """Nothing up front: the families depend on what has been ingested and evaluated."""
@@ -195,6 +220,10 @@ class ServiceMetrics(Collector):
         yield latency
         yield from self._evaluations()
 
+    def evaluations(self) -> Iterator[Metric]:
+        """The gauges of the newest evaluations (read from the store at each scrape)."""
+        return self._evaluations()
+
     def _evaluations(self) -> Iterator[Metric]:
         """The newest evaluated value of every metric, one gauge family per metric name."""
         if self.store is None or not self.windows:
@@ -223,3 +252,64 @@ class ServiceMetrics(Collector):
             log.exception("could not read evaluations for /metrics")
             return
         yield from (families[k] for k in sorted(families))
+
+
+class _Evaluations(Collector):
+    """The evaluation gauges alone (multi-process scrapes get the counters elsewhere)."""
+
+    def __init__(self, metrics: ServiceMetrics) -> None:
+        self._metrics = metrics
+
+    def collect(self) -> Iterator[Metric]:
+        return self._metrics.evaluations()
+
+
+class _SharedCounters:
+    """The ingest counters as prometheus_client metrics, which in multi-process mode
+    (``PROMETHEUS_MULTIPROC_DIR`` set before the worker started) live in files that every
+    worker writes and the scrape sums. Same names, labels and buckets as the in-process
+    families of :class:`ServiceMetrics`."""
+
+    def __init__(self) -> None:
+        self.predictions = Counter(
+            "steward_predictions",
+            "Predictions stored (duplicates excluded).",
+            ["model", "version"],
+            registry=None,
+        )
+        self.errors = Counter(
+            "steward_prediction_errors",
+            "Predictions flagged as errors.",
+            ["model", "version"],
+            registry=None,
+        )
+        self.duplicates = Counter(
+            "steward_duplicate_predictions",
+            "Predictions received again and not stored twice.",
+            ["model"],
+            registry=None,
+        )
+        self.labels = Counter("steward_labels", "Labels received.", ["model"], registry=None)
+        self.latency = Histogram(
+            "steward_prediction_latency_seconds",
+            "Model latency reported with each prediction.",
+            ["model", "version"],
+            buckets=LATENCY_BUCKETS_S,
+            registry=None,
+        )
+
+    def add(self, key: tuple[str, str], count: int, errors: int, latency_s: np.ndarray) -> None:
+        self.predictions.labels(*key).inc(count)
+        self.errors.labels(*key).inc(errors)
+        if not latency_s.size:
+            return
+        # a histogram of the whole batch at once (Histogram.observe takes one value)
+        child = self.latency.labels(*key)
+        bounds = np.asarray(LATENCY_BUCKETS_S)
+        counts = np.bincount(
+            np.searchsorted(bounds, latency_s, side="left"), minlength=bounds.size + 1
+        )
+        for bucket, n in zip(child._buckets, counts.tolist(), strict=True):
+            if n:
+                bucket.inc(n)
+        child._sum.inc(float(latency_s.sum()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import random
 import threading
@@ -10,7 +11,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -99,25 +100,65 @@ def retrying(fn: Callable[[], T], *, attempts: int = 8) -> T:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+class _SQLiteWriters:
+    """SQLite takes one writer at a time. Threads of this process queue on a lock, and
+    processes that share the database file (``steward serve --workers N``) on an
+    ``flock`` of a file beside it, instead of polling in SQLite's busy handler (which
+    sleeps up to 100 ms between tries). Writers that take neither still wait there."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.thread_lock = threading.RLock()
+        self.path = path
+        self._file: IO[bytes] | None = None
+        self._depth = 0
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        with self.thread_lock:
+            self._depth += 1
+            try:
+                if self._depth == 1:
+                    self._lock_file()
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0 and self._file is not None:
+                    fcntl.flock(self._file, fcntl.LOCK_UN)
+
+    def _lock_file(self) -> None:
+        if self.path is None:
+            return
+        if self._file is None:
+            try:
+                self._file = self.path.open("ab")
+            except OSError:  # a read-only folder: rely on SQLite's busy handler
+                self.path = None
+                return
+        fcntl.flock(self._file, fcntl.LOCK_EX)
 
 
-def _write_lock(engine: Engine) -> threading.RLock | None:
-    """SQLite takes one writer at a time: threads of this process queue on a lock instead
-    of sleeping in SQLite's busy handler (other processes still wait there)."""
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, _SQLiteWriters] = weakref.WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
+
+
+def _writers(engine: Engine) -> _SQLiteWriters | None:
     if engine.dialect.name != "sqlite":
         return None
-    lock = _WRITE_LOCKS.get(engine)
-    if lock is None:
-        lock = _WRITE_LOCKS.setdefault(engine, threading.RLock())
-    return lock
+    with _LOCKS_GUARD:
+        writers = _WRITE_LOCKS.get(engine)
+        if writers is None:
+            database = engine.url.database or ""
+            on_disk = bool(database) and database != ":memory:" and not database.startswith("file:")
+            path = Path(f"{database}-steward-write.lock").expanduser() if on_disk else None
+            writers = _WRITE_LOCKS[engine] = _SQLiteWriters(path)
+    return writers
 
 
 @contextmanager
 def write_tx(engine: Engine) -> Iterator[Connection]:
     """A write transaction (``BEGIN IMMEDIATE`` on SQLite), committed on success."""
-    lock = _write_lock(engine)
-    with lock if lock is not None else nullcontext(), engine.connect() as conn:
+    writers = _writers(engine)
+    with writers.hold() if writers is not None else nullcontext(), engine.connect() as conn:
         conn = conn.execution_options(steward_write=True)
         with conn.begin():
             yield conn

@@ -1,0 +1,34 @@
+"""Serving with several worker processes (``steward serve --workers N``).
+
+Each uvicorn worker process builds its app with :func:`worker_app`, from the
+environment ``steward serve`` prepared: the settings (``STEWARD_*``, the database URL
+included), :data:`ENV_DEV` for ``--dev``, and :data:`ENV_WORKER_DIR`, the folder the
+workers share for the summed ``/metrics`` and the scheduler lock.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fastapi import FastAPI
+
+__all__ = ["ENV_DEV", "ENV_WORKER_DIR", "worker_app"]
+
+#: "1" when ``steward serve --dev`` started the workers (no authentication).
+ENV_DEV = "STEWARD_SERVE_DEV"
+#: The folder the workers of one ``steward serve`` share.
+ENV_WORKER_DIR = "STEWARD_SERVE_WORKER_DIR"
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker (uvicorn calls it in each worker process)."""
+    from modelsteward.server._app import create_app
+    from modelsteward.settings import load_settings
+
+    settings = load_settings().model_copy(update={"migrate_on_start": False})
+    return create_app(
+        settings,
+        dev=os.environ.get(ENV_DEV) == "1",
+        worker_dir=Path(os.environ[ENV_WORKER_DIR]),
+    )
