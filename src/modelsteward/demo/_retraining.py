@@ -45,7 +45,9 @@ __all__ = [
     "TRAIN_SPAN",
     "TRAIN_TIMEOUT_S",
     "gate_detail",
+    "labels_of",
     "make_loop",
+    "retained_features",
     "retrain_detail",
 ]
 

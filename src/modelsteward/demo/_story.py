@@ -124,6 +124,7 @@ class Story:
             self.receiver.close()
 
     def _day(self, d: int) -> None:
+        """One simulated day: yesterday closes, a candidate may ship, traffic flows."""
         cfg, p = self.config, self.plant
         self.timeline.day = d
         if d > 0:
@@ -160,9 +161,11 @@ class Story:
             self.drill = Drill(day=self.timeline.day + 1)
 
     def _stage(self) -> str:
+        """The rollout state of the model (``idle``, ``shadow``, ``canary``, ...)."""
         return str(self.plant.gateway.runtime(self.config.model).rollout.state)
 
     def _rolling_out(self) -> bool:
+        """Whether a candidate is being rolled out now."""
         return self._stage() in ("shadow", "canary", "awaiting_approval")
 
     # -- labels and the monitor ----------------------------------------------------------
@@ -177,7 +180,7 @@ class Story:
 
         p, model = self.plant, self.config.model
         p.sink.flush()
-        day, served = self.served[d]
+        day, served = self.served.pop(d)
         labels = day.labels.astype(int)
         p.store.ingest_labels(
             model,
@@ -205,6 +208,8 @@ class Story:
 
     # -- retraining ------------------------------------------------------------------------
     def _decide(self, signals: Signals) -> None:
+        """The retraining loop decides on the monitor's signals (and runs if allowed); a
+        decision with reasons is a detection, recorded and alerted."""
         record = self.loop.run_once(signals, *self._data())
         decision = record.decision
         if not decision.reasons:
@@ -231,6 +236,7 @@ class Story:
         return retained_features(p.store, model), lambda: labels_of(p.store, model, start, now)
 
     def _alert(self, detail: dict[str, Any]) -> None:
+        """POST the detection to the local webhook receiver."""
         body = {"model": self.config.model, "day": self.timeline.day, **detail}
         status = post_alert(self.receiver.url, body)
         self.timeline.emit(
@@ -271,7 +277,10 @@ class Story:
         window = self.windows[champion]
         start = datetime.fromisoformat(window["train_start"])
         end = datetime.fromisoformat(window["holdout_end"]) + timedelta(seconds=1)
-        features = p.store.features.read(model, start, end) if p.store.features else None
+        archive = p.store.features
+        features = None if archive is None else archive.read(model, start, end)
+        if features is None:
+            return False
         reason = (
             f"requested by an engineer: rebuild v{champion} on the new serving image "
             f"(injected: the image fails {BAD_IMAGE_FAILURE_RATE:.0%} of calls)"
@@ -284,6 +293,7 @@ class Story:
 
     # -- the end -----------------------------------------------------------------------
     def _summary(self) -> dict[str, Any]:
+        """The ``--json`` summary (the contract of issue 5)."""
         from modelsteward.governance import AuditLog
 
         p = self.plant

@@ -104,6 +104,7 @@ def serve_day(
 
 
 def _drill_hour(drill: Drill, hour: int, rt: Any, faults: Faults) -> None:
+    """Start the champion's failure at the drill's first hour, heal it at its last."""
     if hour == drill.start_hour:
         drill.failing = str(rt.rollout.champion)
         drill.opens_before = sum(b.opens for b in rt.breakers.values())
