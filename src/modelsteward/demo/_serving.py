@@ -66,6 +66,7 @@ class SimulatedTimeSink:
         self.batch_size = batch_size
         self.written = 0
         self.failed = 0
+        self.error: Exception | None = None
         self._batch: list[tuple[str, PredictionRecord]] = []
         self._queue: queue.Queue[list[tuple[str, PredictionRecord]] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="demo-sink", daemon=True)
@@ -115,18 +116,24 @@ class SimulatedTimeSink:
                     try:
                         self.store.ingest_predictions(model, records)
                         self.written += len(records)
-                    except Exception:  # counted; the story reports it through its figures
+                    except Exception as exc:  # kept for flush(): the story cannot go on
                         self.failed += len(records)
+                        self.error = self.error or exc
             finally:
                 self._queue.task_done()
 
     def flush(self) -> None:
-        """Write everything recorded so far and wait until it is stored."""
+        """Write everything recorded so far and wait until it is stored; raise the first
+        error of the writer (the monitor's figures would be wrong without the rows)."""
         self._hand_over()
         self._queue.join()
+        if self.error is not None:
+            raise RuntimeError(
+                f"{self.failed} simulated predictions could not be stored: {self.error}"
+            ) from self.error
 
     def close(self) -> None:
         """Write what is buffered, then stop the writer thread."""
-        self.flush()
+        self._hand_over()
         self._queue.put(None)
         self._thread.join(timeout=30.0)
