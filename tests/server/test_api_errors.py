@@ -64,3 +64,40 @@ def test_every_error_status_is_documented_with_the_error_body(api: Api) -> None:
                 if code.startswith("4"):
                     ref = answer["content"]["application/json"]["schema"]["$ref"]
                     assert ref.endswith("/ErrorOut"), (path, code)
+
+
+@pytest.mark.parametrize("ts", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])
+def test_a_timestamp_past_year_9999_or_before_1970_is_refused_not_stored(api: Api, ts: str) -> None:
+    """Stored, year 10000 (or 0) in UTC made every later read of the model a 500."""
+    api.store.models.create("m", "binary")
+    rows = [{"id": "ok", "prediction": 1}, {"id": "bad", "timestamp": ts, "features": {"x": 1}}]
+    r = api.client.post("/api/v1/models/m/predictions", json=rows, headers=api.ingest)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"] == [
+        {"row": 1, "field": "timestamp", "error": "must be from 1970-01-01 to 9998-12-31 UTC"}
+    ]
+    label = [{"id": "ok", "label": 1, "timestamp": ts}]
+    r = api.client.post("/api/v1/models/m/labels", json=label, headers=api.ingest)
+    assert r.status_code == 422 and "1970" in r.text, r.text
+    got = api.client.get("/api/v1/models/m", headers=api.read)
+    assert got.status_code == 200 and got.json()["predictions"] == 0
+
+
+def test_an_arrow_body_with_a_year_1_timestamp_is_refused(api: Api) -> None:
+    import io
+    from datetime import UTC, datetime
+
+    import pyarrow as pa
+
+    api.store.models.create("m", "binary")
+    stamps = [datetime(2026, 1, 1, tzinfo=UTC), datetime(1, 1, 1, tzinfo=UTC)]
+    table = pa.table(
+        {"id": ["a", "b"], "timestamp": pa.array(stamps, pa.timestamp("us", tz="UTC")),
+         "prediction": [1, 0]}
+    )  # fmt: skip
+    sink = io.BytesIO()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    headers = {**api.ingest, "Content-Type": "application/vnd.apache.arrow.stream"}
+    r = api.client.post("/api/v1/models/m/predictions", content=sink.getvalue(), headers=headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["row"] == 1, r.text

@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, JsonValue
 
 from modelsteward.settings import AlertRuleSettings
+from modelsteward.store import BatchError
 
 __all__ = [
     "AckIn",
@@ -29,6 +33,8 @@ __all__ = [
     "PredictionIn",
     "PredictionsIn",
     "RowErrorOut",
+    "Timestamp",
+    "check_batch_timestamps",
 ]
 
 Text = Field(default=None, min_length=1, max_length=200)
@@ -58,10 +64,42 @@ _LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 def _in_range(value: datetime) -> datetime:
     """Refuse date-times a day's arithmetic would overflow (years 1 and 9999)."""
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    if not _EARLIEST <= aware < _LATEST:
+    try:
+        ok = _EARLIEST <= aware < _LATEST
+    except OverflowError:  # a UTC offset past year 1 or 9999
+        ok = False
+    if not ok:
         raise ValueError("expected a date-time from 1970-01-01 to 9998-12-31")
     return value
 
+
+def check_batch_timestamps(timestamps: pa.Array) -> None:
+    """422 (:class:`BatchError`, rows named) for a prediction time outside 1970-9998 UTC.
+
+    A time such as ``9999-12-31T23:59:59-14:00`` is year 10000 in UTC: stored, it would
+    make every later read of the model fail. Vectorised: one pass over the column.
+    """
+    if len(timestamps) == 0:
+        return
+    lo = pa.scalar(_EARLIEST, timestamps.type)
+    hi = pa.scalar(_LATEST, timestamps.type)
+    outside = pc.or_(pc.less(timestamps, lo), pc.greater_equal(timestamps, hi))
+    if not pc.any(outside).as_py():
+        return
+    rows = np.flatnonzero(outside.to_numpy(zero_copy_only=False))
+    errors = [
+        {"row": int(r), "field": "timestamp", "error": "must be from 1970-01-01 to 9998-12-31 UTC"}
+        for r in rows
+    ]
+    raise BatchError(
+        f"{len(errors)} timestamp(s) outside 1970-01-01 to 9998-12-31 UTC; first at row "
+        f"{errors[0]['row']}. Nothing was stored.",
+        errors,
+    )
+
+
+Timestamp = Annotated[datetime, AfterValidator(_in_range)]
+"""A body date-time (ISO 8601, or Unix seconds as for predictions), 1970-9998 UTC."""
 
 IsoDatetime = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(_in_range)]
 """A query-parameter date-time: ISO 8601 only (UTC when no offset is given), 1970-9998."""
@@ -95,7 +133,7 @@ class LabelIn(BaseModel):
 
     id: str = Field(min_length=1, max_length=200)
     label: JsonValue
-    timestamp: datetime | None = None
+    timestamp: Timestamp | None = None
 
 
 class LabelsIn(BaseModel):
