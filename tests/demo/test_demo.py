@@ -174,6 +174,9 @@ def test_every_candidate_is_shadowed_then_canaried_through_the_default_steps(
                     "requests_in_last_stage"
                 )
                 assert min(requests.values()) >= 200
+                # ... and every guardrail it looked at passed (the shadow's agreement too)
+                assert set(e["detail"]["guardrails"].values()) == {"pass"}
+                assert {"error_rate", "latency_tail"} <= set(e["detail"]["guardrails"])
     assert summary["champion_after"] == promoted[-1] != summary["champion_before"]
 
 

@@ -70,7 +70,7 @@ def demo(
     no_serve: Annotated[
         bool, typer.Option("--no-serve", help="Exit after the story (no server).")
     ] = False,
-    days: Annotated[int, typer.Option("--days", min=12, help="Simulated days.")] = 16,
+    days: Annotated[int, typer.Option("--days", min=12, help="Simulated days.")] = 18,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the simulated fleet.")] = 0,
     rows: Annotated[
         int,

@@ -21,7 +21,7 @@ provider, simulated-time sink), ``_traffic`` (a day of calls, the fallback drill
 
 >>> from modelsteward.demo import DemoConfig
 >>> DemoConfig().days
-16
+18
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ class DemoConfig:
     gateway call; the bad candidate ships on the first day from ``bad_candidate_day`` on
     when no rollout is in progress."""
 
-    days: int = 16
+    days: int = 18
     rows: int = 8000
     seed: int = 0
     model: str = "fleet"

@@ -45,6 +45,12 @@ def _failed_guardrails(details: Mapping[str, Any]) -> list[str]:
     return sorted(k for k, v in guard.items() if v.get("verdict") == "fail")
 
 
+def _verdicts(details: Mapping[str, Any]) -> dict[str, str]:
+    """Each guardrail's verdict at the look that moved the rollout (skipped ones left out)."""
+    guard = details.get("evidence", {}).get("guardrails", {})
+    return {k: str(v.get("verdict")) for k, v in sorted(guard.items())}
+
+
 def _requests(details: Mapping[str, Any]) -> dict[str, Any] | None:
     found = details.get("evidence", {}).get("requests")
     return dict(found) if isinstance(found, Mapping) else None
@@ -87,6 +93,7 @@ class RolloutRecorder:
                 version=details.get("candidate"),
                 percent=details.get("percent"),
                 requests_in_previous_stage=_requests(details),
+                guardrails=_verdicts(details),
                 **stage,
             )
         elif event_type == "promoted":
@@ -96,6 +103,7 @@ class RolloutRecorder:
                 version=version,
                 previous=self.previous(),
                 requests_in_last_stage=_requests(details),
+                guardrails=_verdicts(details),
                 **stage,
             )
             if self.on_promoted is not None:
