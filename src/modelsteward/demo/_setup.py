@@ -1,7 +1,8 @@
 """Everything the story runs on, built once: the store of ``STEWARD_HOME`` (with raw-feature
 retention on, so retraining has data), the registry and audit log, the initial model —
 trained by the same entry point in a subprocess and registered as champion — and the
-gateway serving it with the library's default rollout policy.
+gateway serving it with the library's default rollout policy (its one per-model setting:
+:data:`AGREEMENT_TOLERANCE`).
 """
 
 from __future__ import annotations
