@@ -223,3 +223,30 @@ def test_local_store_refusals_cost_only_the_bad_row(model: Store, tmp_path: Path
     stored = model.models.stats("m").predictions
     # SQLite keeps NUL characters; PostgreSQL refuses them and only that row is dropped
     assert stored in (20, 19) and mon.stats["rejected"] == 21 - stored
+
+
+@pytest.mark.parametrize("remote", [False, True])
+def test_a_bad_timestamp_costs_only_its_row(model: Store, tmp_path: Path, remote: bool) -> None:
+    """A time that is no date, or that UTC puts past year 9999, is dropped and counted;
+    the rest of its batch is stored (they used to be lost with it, or stuck in the spool
+    behind it, while flush still said True)."""
+    from datetime import datetime, timedelta, timezone
+
+    app = create_app(Settings(home=str(tmp_path), migrate_on_start=False), store=model, dev=True)
+    with TestClient(app) as client:
+        where: dict[str, Any] = {"url": "http://testserver", "http_client": client}
+        mon = Monitor("m", **(where if remote else {"store": model}), spool_dir=tmp_path)
+        year_10000 = datetime(9999, 12, 31, 23, 0, tzinfo=timezone(timedelta(hours=-14)))
+        for i in range(50):
+            mon.log_prediction({"x": i}, 1, id=f"g{i}")
+        mon.log_prediction({"x": 1}, 1, id="far", timestamp=1e20)
+        mon.log_prediction({"x": 1}, 1, id="late", timestamp=year_10000)
+        mon.log_prediction({"x": 1}, 1, id="text", timestamp="yesterday")  # type: ignore[arg-type]
+        mon.log_label("g0", 1, timestamp=year_10000)
+        for i in range(50):
+            mon.log_prediction({"x": i}, 1, id=f"h{i}")
+        assert mon.flush(timeout=20)
+        mon.close()
+    assert mon.stats["rejected"] == 4 and mon.stats["spooled"] == 0
+    assert model.models.stats("m").predictions == 100
+    assert not list(tmp_path.rglob("*.json"))

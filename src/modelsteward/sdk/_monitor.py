@@ -32,6 +32,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _PRED = "p"
 _LABEL = "l"
+_KIND = {_PRED: "prediction", _LABEL: "label for prediction"}
 
 
 class Monitor:
@@ -288,12 +289,28 @@ class Monitor:
             self._inflight += len(items)
         return items
 
+    def _wire(self, items: list[tuple[Any, ...]]) -> tuple[list[Any], list[Any]]:
+        """The wire rows of ``items``: predictions, labels. A row that cannot be put on the
+        wire (a time that is no date, or outside 1970-9998) is dropped, logged and counted
+        as rejected, never taking the rest of its batch with it."""
+        preds: list[dict[str, Any]] = []
+        labels: list[dict[str, Any]] = []
+        for item in items:
+            try:
+                if item[0] == _PRED:
+                    preds.append(_wire_prediction(item))
+                else:
+                    labels.append(_wire_label(item))
+            except Exception as exc:
+                self.stats["rejected"] += 1
+                log.error("modelsteward: %s %r dropped: %s", _KIND[item[0]], item[1], exc)
+        return preds, labels
+
     def _drain(self) -> None:
         while self._queue and not self._stop.is_set():
             items = self._take(self.batch_size)
             try:
-                preds = [_wire_prediction(i) for i in items if i[0] == _PRED]
-                labels = [_wire_label(i) for i in items if i[0] == _LABEL]
+                preds, labels = self._wire(items)
                 for kind, rows in ((_PRED, preds), (_LABEL, labels)):
                     if rows:
                         self._deliver(kind, rows)
@@ -367,8 +384,7 @@ class Monitor:
 
     def _spool_items(self, items: list[tuple[Any, ...]]) -> None:
         try:
-            preds = [_wire_prediction(i) for i in items if i[0] == _PRED]
-            labels = [_wire_label(i) for i in items if i[0] == _LABEL]
+            preds, labels = self._wire(items)
             for kind, rows in ((_PRED, preds), (_LABEL, labels)):
                 if rows:
                     self._spool.put(kind, rows, dumps)
@@ -397,10 +413,24 @@ def _close_at_exit(ref: weakref.ref[Monitor]) -> None:
         monitor.close()
 
 
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+
+
 def _iso(ts: Any) -> str:
-    if isinstance(ts, datetime):
-        return (ts if ts.tzinfo else ts.replace(tzinfo=UTC)).isoformat()
-    return datetime.fromtimestamp(float(ts), UTC).isoformat()
+    """``ts`` (a datetime, naive meaning UTC, or Unix seconds) in ISO 8601; ValueError
+    when it is none of those or falls outside 1970-9998 UTC, as the server refuses."""
+    try:
+        if isinstance(ts, datetime):
+            aware = ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+        else:
+            aware = datetime.fromtimestamp(float(ts), UTC)
+        ok = _EARLIEST <= aware < _LATEST
+    except (OverflowError, OSError, TypeError, ValueError) as exc:
+        raise ValueError(f"timestamp {ts!r} is not a usable time: {exc}") from None
+    if not ok:
+        raise ValueError(f"timestamp {ts!r} is outside 1970-01-01 to 9998-12-31 UTC")
+    return aware.isoformat()
 
 
 def _wire_prediction(item: tuple[Any, ...]) -> dict[str, Any]:
