@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -163,3 +164,23 @@ def test_scheduler_records_estimated_mae_and_rmse(
     # the labelled hour has no labelled hour before it: "no data", not a guess
     assert series[("estimated_mae", start)] is None
     assert series[("mae", start)] is not None
+
+
+def test_dle_fits_on_the_newest_20000_reference_rows(store: Store) -> None:
+    from modelsteward.server._estimation import estimate_regression
+
+    model = store.models.create("r", "regression")
+    rng = np.random.default_rng(0)
+    n = 25_000
+    pred = rng.normal(size=n)
+    ref = {"id": [f"r{i}" for i in range(n)], "prediction": list(pred),
+           "label": list(pred + rng.normal(size=n))}  # fmt: skip
+    cur: dict[str, list[Any]] = {
+        "id": ["c0", "c1"],
+        "prediction": [0.0, 1.0],
+        "label": [None, None],
+    }
+    span = (T0, T0 + DAY)
+    got = estimate_regression(store, model, ref, span, cur, span)
+    assert got.reference_rows == 20_000 and got.inputs == ["prediction"]
+    assert got.estimated is not None and 0.6 < got.estimated["mae"] < 1.0

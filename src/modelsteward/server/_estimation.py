@@ -27,7 +27,7 @@ log = logging.getLogger("modelsteward.server")
 
 DLE_MIN_REFERENCE = 100
 """Fewer labelled reference predictions than this and no estimate is made."""
-_REFERENCE_ROWS = 20_000  # the newest labelled predictions the scheduler fits on
+_REFERENCE_ROWS = 20_000  # the newest labelled predictions a DLE is fitted on
 _LOOKBACK = timedelta(days=7)  # how far back the scheduler looks for them
 _META = ("prediction_id", "timestamp")
 
@@ -135,7 +135,8 @@ def estimate_regression(
     current: dict[str, list[Any]],
     current_span: tuple[datetime, datetime],
 ) -> RegressionEstimate:
-    """DLE estimates of ``current`` from the labelled rows of ``reference``.
+    """DLE estimates of ``current`` from the labelled rows of ``reference`` (the newest
+    20,000 of them, so a long reference range costs no more to fit than that).
 
     ``reference`` and ``current`` are window rows (``id``, ``prediction``, ``label``); the
     spans are the periods they were read from (to find their retained features).
@@ -143,6 +144,12 @@ def estimate_regression(
     from modelsteward.performance import DLE
 
     ref_ids, p_ref, y_ref = _pairs(reference, labelled=True)
+    if len(ref_ids) > _REFERENCE_ROWS:  # the newest ones (rows come oldest first)
+        ref_ids, p_ref, y_ref = (
+            ref_ids[-_REFERENCE_ROWS:],
+            p_ref[-_REFERENCE_ROWS:],
+            y_ref[-_REFERENCE_ROWS:],
+        )
     cur_ids, p_cur, _ = _pairs(current, labelled=False)
     if len(ref_ids) < DLE_MIN_REFERENCE:
         return RegressionEstimate(
