@@ -184,3 +184,12 @@ def test_dle_fits_on_the_newest_20000_reference_rows(store: Store) -> None:
     got = estimate_regression(store, model, ref, span, cur, span)
     assert got.reference_rows == 20_000 and got.inputs == ["prediction"]
     assert got.estimated is not None and 0.6 < got.estimated["mae"] < 1.0
+
+
+def test_dle_estimates_reach_the_retraining_signals() -> None:
+    from modelsteward.server._retrain import Evaluated, signals_of
+
+    window = Evaluated("r", "1h", T0, T0 + timedelta(hours=1),
+                       {"mae": None, "estimated_mae": 1.25, "estimated_rmse": 1.75})  # fmt: skip
+    signals = signals_of(T0 + timedelta(hours=2), 0, window)
+    assert dict(signals.estimated_performance or {}) == {"mae": 1.25, "rmse": 1.75}
