@@ -61,7 +61,8 @@ def _start_server(home: Path, database: str, workers: int = 1) -> tuple[Any, str
     proc = subprocess.Popen(
         [
             *(sys.executable, "-c", entry, "serve", "--port", str(port)),
-            *("--database", database, "--workers", str(workers)),
+            *("--database", database),
+            *(("--workers", str(workers)) if workers > 1 else ()),
         ],
         env=env,
         stderr=log,
@@ -244,8 +245,9 @@ def sdk_overhead(n: int = 200_000) -> dict[str, float]:
     }
 
 
-def stream_memory(url: str, token: str, pid: int, total: int, rows: int) -> dict[str, float]:
-    """Send ``total`` fresh predictions in Arrow bodies; sample the server's RSS as it goes."""
+def stream_memory(url: str, token: str, proc: Any, total: int, rows: int) -> dict[str, float]:
+    """Send ``total`` fresh predictions in Arrow bodies; sample the server's RSS (all its
+    processes) as it goes."""
     rng = np.random.default_rng(1)
     body_pool = _arrow_bodies(rows, 4, rng)
     headers = {
@@ -269,7 +271,7 @@ def stream_memory(url: str, token: str, pid: int, total: int, rows: int) -> dict
             )
             r.raise_for_status()
             sent += rows
-            samples.append((sent, _rss_mb(pid)))
+            samples.append((sent, sum(_rss_mb(p) for p in _server_pids(proc))))
     elapsed = time.perf_counter() - started
     at = {
         f"rss_mb_at_{int(100 * f)}pct": samples[max(0, int(len(samples) * f) - 1)][1]
@@ -362,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
                 rss = sum(_rss_mb(pid) for pid in _server_pids(proc))
                 results[f"{dialect}_server_rss_mb"] = rss
                 if args.stream:
-                    r = stream_memory(url, token, proc.pid, args.stream, args.arrow_rows)
+                    r = stream_memory(url, token, proc, args.stream, args.arrow_rows)
                     results[f"{dialect}_stream"] = r
                     print(f"{dialect} stream: {r}", file=sys.stderr)
             finally:

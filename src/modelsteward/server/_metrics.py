@@ -11,7 +11,7 @@ import logging
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -25,7 +25,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
-from modelsteward.store import PredictionBatch, PredictionRecord, Store
+from modelsteward.store import PredictionBatch, Store
 
 log = logging.getLogger("modelsteward.server")
 _METRIC_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -112,23 +112,6 @@ class ServiceMetrics(Collector):
             known.add(v)
             return v
         return "other"
-
-    def observe_predictions(
-        self, model: str, records: Iterable[PredictionRecord], duplicates: int
-    ) -> None:
-        by_version: dict[str | None, list[PredictionRecord]] = defaultdict(list)
-        for r in records:
-            by_version[r.version].append(r)
-        with self._lock:
-            self._duplicates[model] += duplicates
-            for version, rows in by_version.items():
-                key = (model, self._version(model, version))
-                self._predictions[key] += len(rows)
-                self._errors[key] += sum(1 for r in rows if r.error)
-                lat = np.array([r.latency_ms for r in rows if r.latency_ms is not None], float)
-                lat /= 1000.0
-                if lat.size:
-                    self._latency.setdefault(key, _Latency()).add(lat)
 
     def observe_batch(self, model: str, batch: PredictionBatch, stored: np.ndarray) -> None:
         """Count the rows of ``batch`` marked ``stored``; the others were duplicates."""

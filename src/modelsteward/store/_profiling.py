@@ -19,7 +19,7 @@ import pyarrow as pa
 from modelsteward.errors import ParameterError, SchemaError, StewardError
 from modelsteward.profiles import TableProfile, profile_table
 
-__all__ = ["merge_parsed", "merge_profiles", "profile_arrow", "profile_batch", "profile_rows"]
+__all__ = ["merge_parsed", "merge_profiles", "profile_batch", "rows_to_table"]
 
 log = logging.getLogger("modelsteward.store")
 
@@ -41,26 +41,13 @@ def rows_to_table(rows: Sequence[dict[str, Any]]) -> pa.Table:
     return pa.table({n: _column([r.get(n) for r in rows]) for n in names})
 
 
-def profile_rows(rows: list[dict[str, Any]], reference: str | None = None) -> str | None:
-    """The JSON of a TableProfile of ``rows`` (feature dicts), or ``None`` for no rows."""
-    if not rows:
-        return None
-    return profile_arrow(rows_to_table(rows), reference)
-
-
-def profile_arrow(table: pa.Table, reference: str | None = None) -> str | None:
-    """The JSON of the batch's TableProfile, binned like ``reference`` when there is one.
+def profile_batch(table: pa.Table, ref: TableProfile | None = None) -> TableProfile | None:
+    """The batch's TableProfile, binned like ``ref`` when there is one; ``None`` for no
+    rows or columns.
 
     A column that cannot be profiled (text in a numeric feature, say) is left out of the
     profile and logged; it never costs the batch its predictions.
     """
-    ref = TableProfile.from_json(reference) if reference else None
-    profile = profile_batch(table, ref)
-    return None if profile is None else str(profile.to_json())
-
-
-def profile_batch(table: pa.Table, ref: TableProfile | None = None) -> TableProfile | None:
-    """The batch's TableProfile (see :func:`profile_arrow`), or ``None`` for no rows."""
     if table.num_rows == 0 or table.num_columns == 0:
         return None
     try:
