@@ -11,7 +11,7 @@ import pytest
 
 from modelsteward.profiles import TableProfile, profile_table
 from modelsteward.store import PredictionBatch, PredictionRecord, Store, _profiling
-from modelsteward.store._batch import TIMESTAMP, features_table, json_column
+from modelsteward.store._batch import TIMESTAMP, features_table, json_column, json_texts
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -204,3 +204,31 @@ def test_sqlite_writers_of_several_processes_queue_on_a_file_lock(tmp_path: obje
         assert not free()
     assert free()
     store.close()
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [1, None, -3, 2**63 - 1],
+        [2**70, 1],
+        [0.5, None, 1.0, 1e-05, float("nan")],
+        ["a", None, 'q"uote\n', "ünï"],
+        [True, False, None],
+        [1, 2.5],
+        [1, True],
+        [{"a": 1}, [1, 2], None],
+    ],
+)
+def test_json_texts_read_back_as_the_values(values: list[object]) -> None:
+    """Column-wise or value by value, every text reads back as its value, of its type
+    (an int stays an int next to floats; NaN becomes null)."""
+    texts = json_texts(values).to_pylist()
+    for value, text in zip(values, texts, strict=True):
+        if value is None:
+            assert text is None
+            continue
+        back = json.loads(text)
+        if isinstance(value, float) and value != value:
+            assert back is None
+        else:
+            assert back == value and type(back) is type(value)

@@ -69,12 +69,29 @@ def _finite(value: Any) -> Any:
     return value
 
 
+_COLUMN_WISE = {int: pa.int64(), float: pa.float64(), str: pa.string(), bool: pa.bool_()}
+
+
 def json_texts(values: Sequence[Any]) -> pa.Array:
     """JSON text of each value (``None`` stays null), as an Arrow string array.
 
+    Values all of one scalar type (besides ``None``) are converted column-wise by
+    :func:`json_column`; anything else value by value.
+
     >>> json_texts([1, None, "x", 2.5, [1]]).to_pylist()
     ['1', None, '"x"', '2.5', '[1]']
+    >>> json_texts([1, None, 3]).to_pylist(), json_texts([0.5, 2.0]).to_pylist()
+    (['1', None, '3'], ['0.5', '2.0'])
     """
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if len(kinds) == 1:
+        arrow_type = _COLUMN_WISE.get(kinds.pop())
+        if arrow_type is not None:
+            try:
+                return json_column(pa.array(values, arrow_type))
+            except (pa.ArrowInvalid, OverflowError):  # an int beyond 64 bits
+                pass
     return pa.array([None if v is None else json_text(v) for v in values], pa.string())
 
 
