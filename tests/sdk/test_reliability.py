@@ -102,6 +102,7 @@ LOCKER = textwrap.dedent(
     # writers' 1 ms busy timeout: their writes meet "database is locked" for certain.
     db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
     deadline = time.monotonic() + float(sys.argv[2])
+    print("locking", flush=True)
     while time.monotonic() < deadline:
         db.execute("BEGIN IMMEDIATE")
         time.sleep(0.05)
@@ -109,6 +110,15 @@ LOCKER = textwrap.dedent(
         time.sleep(0.02)
     """
 )
+
+
+def _start_locker(path: str, seconds: float) -> subprocess.Popen[str]:
+    """The LOCKER process, returned once it is taking the lock."""
+    locker = subprocess.Popen(
+        [sys.executable, "-c", LOCKER, path, str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    assert locker.stdout is not None and locker.stdout.readline().strip() == "locking"
+    return locker
 
 
 def test_concurrent_writer_processes_on_sqlite_lose_nothing(
@@ -124,7 +134,7 @@ def test_concurrent_writer_processes_on_sqlite_lose_nothing(
     n, procs = 3000, 4
     env = {**os.environ, "STEWARD_SQLITE_BUSY_TIMEOUT_MS": "1"}
     path = sqlite_url.removeprefix("sqlite:///")
-    locker = subprocess.Popen([sys.executable, "-c", LOCKER, path, "6"])
+    locker = _start_locker(path, 6)
     workers = [
         subprocess.Popen(
             [sys.executable, "-c", WRITER, sqlite_url, str(tmp_path / f"spool{k}"), str(k), str(n)],
@@ -136,7 +146,7 @@ def test_concurrent_writer_processes_on_sqlite_lose_nothing(
         for k in range(procs)
     ]
     outputs = [w.communicate(timeout=180) for w in workers]
-    locker.wait(30)
+    locker.communicate(timeout=30)  # and close its pipe
     assert [w.returncode for w in workers] == [0] * procs, [err[-2000:] for _, err in outputs]
     stats = [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]
     assert all(s["rejected"] == 0 and s["dropped"] == 0 for s in stats), stats
@@ -172,7 +182,7 @@ def test_two_servers_on_one_sqlite_file_lose_nothing(
         servers.append(ServerProcess(tmp_path / f"home{k}", args=("--database", sqlite_url)))
     with ThreadPoolExecutor(2) as pool:  # both start at once (each takes seconds)
         list(pool.map(ServerProcess.start, servers))
-    locker = subprocess.Popen([sys.executable, "-c", LOCKER, path, "3"])
+    locker = _start_locker(path, 3)
     n = 3000
     monitors = [
         Monitor("m", url=s.url, api_key=token, spool_dir=tmp_path / f"spool{k}", batch_size=100,
@@ -193,7 +203,7 @@ def test_two_servers_on_one_sqlite_file_lose_nothing(
             mon.close(timeout=5)
         for server in servers:
             server.stop()
-        locker.wait(30)
+        locker.communicate(timeout=30)  # and close its pipe
     retried = sum(s.log().count("database locked, retrying") for s in servers)
     assert retried > 0  # the servers met the lock, and retried
     assert all(m.stats["rejected"] == 0 and m.stats["dropped"] == 0 for m in monitors)
