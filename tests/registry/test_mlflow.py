@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -130,16 +131,19 @@ def test_new_versions_and_moved_aliases_follow(
     registry: Registry, mlflow_registry: MlflowRegistry
 ) -> None:
     ml = mlflow_registry
-    _copy_model(ml, "pump-follow")
-    first = import_mlflow(registry, ml.uri, "pump-follow", trust=True)
+    # The MLflow registry is shared by the module (both store backends, one worker): this
+    # test changes its model, so each run gets a model of its own.
+    name = f"pump-follow-{uuid.uuid4().hex[:8]}"
+    _copy_model(ml, name)
+    first = import_mlflow(registry, ml.uri, name, trust=True)
     assert [v.version for v in first.versions] == ["mlflow-1", "mlflow-2"]
-    assert registry.aliases("pump-follow") == {"champion": "mlflow-2"}
+    assert registry.aliases(name) == {"champion": "mlflow-2"}
 
     # in MLflow: a third version, and champion moved back to version 1
     with tracking(ml.uri):
-        ml.client.create_model_version("pump-follow", ml.sources["2"], run_id=ml.run_ids["2"])
-    ml.client.set_registered_model_alias("pump-follow", "champion", "1")
-    second = import_mlflow(registry, ml.uri, "pump-follow", trust=True)
+        ml.client.create_model_version(name, ml.sources["2"], run_id=ml.run_ids["2"])
+    ml.client.set_registered_model_alias(name, "champion", "1")
+    second = import_mlflow(registry, ml.uri, name, trust=True)
     assert [(v.version, v.status) for v in second.versions] == [
         ("mlflow-1", "existing"),
         ("mlflow-2", "existing"),
@@ -151,12 +155,12 @@ def test_new_versions_and_moved_aliases_follow(
         "mlflow-2",
         "mlflow-1",
     )
-    assert [m.to_version for m in registry.history("pump-follow", "champion")] == [
+    assert [m.to_version for m in registry.history(name, "champion")] == [
         "mlflow-2",
         "mlflow-1",
     ]
-    assert registry.get("pump-follow", "mlflow-2").status == "archived"
-    assert len(registry.versions("pump-follow")) == 3
+    assert registry.get(name, "mlflow-2").status == "archived"
+    assert len(registry.versions(name)) == 3
 
 
 def test_pickles_need_trust_and_a_later_import_with_trust_completes(
