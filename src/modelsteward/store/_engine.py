@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import random
 import threading
@@ -18,6 +17,11 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from modelsteward.errors import ParameterError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on POSIX: threads queue, processes poll
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = ["make_engine", "read_tx", "retrying", "write_tx"]
 
@@ -126,7 +130,7 @@ class _SQLiteWriters:
                     fcntl.flock(self._file, fcntl.LOCK_UN)
 
     def _lock_file(self) -> None:
-        if self.path is None:
+        if self.path is None or fcntl is None:
             return
         if self._file is None:
             try:
