@@ -232,3 +232,17 @@ def test_json_texts_read_back_as_the_values(values: list[object]) -> None:
             assert back is None
         else:
             assert back == value and type(back) is type(value)
+
+
+def test_versions_are_recorded_once_and_new_ones_still_are(store: Store) -> None:
+    store.models.create("m", "binary")
+    store.ingest_predictions("m", [PredictionRecord(id="a", timestamp=T0, version="v1")])
+    store.ingest_predictions("m", [PredictionRecord(id="b", timestamp=T0, version="v1")])
+    store.ingest_predictions(
+        "m",
+        [
+            PredictionRecord(id="c", timestamp=T0, version="v2"),
+            PredictionRecord(id="d", timestamp=T0, version="v1"),
+        ],
+    )
+    assert store.models.get("m").versions == ("v1", "v2")

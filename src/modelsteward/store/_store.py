@@ -80,6 +80,7 @@ class Store:
         self.keys = KeyRepository(self.engine)
         self._references: dict[str, tuple[float, str | None, TableProfile | None]] = {}
         self._buckets = _BucketCache()
+        self._known_versions: set[tuple[int, str]] = set()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
@@ -144,7 +145,12 @@ class Store:
             return IngestResult(accepted=0), np.zeros(0, dtype=bool)
         has_features = batch.features is not None and batch.features.num_columns > 0
         reference = self._reference(model) if has_features else None
-        versions = {v for v in pc.unique(batch.version).to_pylist() if v}
+        # versions are never deleted: one stored (by this process) need not be sent again
+        versions = {
+            v
+            for v in pc.unique(batch.version).to_pylist()
+            if v and (model_id, v) not in self._known_versions
+        }
 
         # Profiled before the write transaction, as if every row were new (the usual
         # case), so writers hold the database's write lock for less time; a batch with
@@ -164,6 +170,7 @@ class Store:
                 return stored
 
         stored = _storable(lambda: retrying(run))
+        self._known_versions.update((model_id, v) for v in versions)
         if stored.all():
             result = IngestResult(accepted=len(batch))
         else:
