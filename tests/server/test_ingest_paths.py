@@ -146,3 +146,12 @@ def test_bulk_duplicates_are_counted_once_in_metrics_and_profiles(api: Api) -> N
     assert 'steward_predictions_total{model="m",version="v1"} 3.0' in text
     assert 'steward_predictions_total{model="m",version="v2"} 3.0' in text
     assert 'steward_duplicate_predictions_total{model="m"} 4.0' in text
+
+
+def test_features_arrow_cannot_hold_are_profiled_as_text(api: Api) -> None:
+    api.client.post("/api/v1/models", json={"name": "m", "task": "binary"}, headers=api.admin)
+    body = b'[{"id": "a", "features": {"x": 1180591620717411303424, "y": 1.5}}, {"id": "b"}]'
+    headers = {**api.ingest, "Content-Type": "application/json"}
+    r = api.client.post("/api/v1/models/m/predictions", content=body, headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"accepted": 2, "duplicates": []}

@@ -29,7 +29,7 @@ def _column(values: list[Any]) -> pa.Array:
         return pa.array([None if v is None else json.dumps(v) for v in values], pa.string())
     try:
         return pa.array(values)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # mixed types, huge ints
         return pa.array([None if v is None else str(v) for v in values], pa.string())
 
 
