@@ -246,3 +246,19 @@ def test_versions_are_recorded_once_and_new_ones_still_are(store: Store) -> None
         ],
     )
     assert store.models.get("m").versions == ("v1", "v2")
+
+
+def test_sqlite_takes_the_row_count_fast_path_unless_an_id_repeats(tmp_path: object) -> None:
+    from unittest import mock
+
+    from modelsteward.store._repos import _events
+
+    store = Store(f"sqlite:///{tmp_path}/s.db")
+    store.upgrade()
+    store.models.create("m", "binary")
+    with mock.patch.object(_events, "_insert_sql", wraps=_events._insert_sql) as slow:
+        store.ingest_batch("m", _batch([f"a{i}" for i in range(50)]))
+        assert slow.call_count == 0  # every row new: one executemany, no RETURNING
+        result, _ = store.ingest_batch("m", _batch(["a49", "b1"]))
+        assert slow.call_count == 1 and result.duplicates == ["a49"]
+    store.close()

@@ -146,23 +146,20 @@ def _sqlite_insert(conn: Connection, model_id: int, batch: PredictionBatch) -> n
         batch.error.to_pylist(),
         batch.segment.to_pylist(),
     ]
-    raw: Any = conn.connection.driver_connection
-    cur = raw.cursor()
-    try:
-        cur.execute("SAVEPOINT steward_ingest")
-        cur.executemany(
-            f"INSERT INTO predictions ({_QUOTED}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
-            "ON CONFLICT (model_id, prediction_id) DO NOTHING",
-            zip(itertools.repeat(model_id, n), *columns, strict=False),
-        )
-        if cur.rowcount == n:
-            cur.execute("RELEASE SAVEPOINT steward_ingest")
-            return np.ones(n, dtype=bool)
-        cur.execute("ROLLBACK TO SAVEPOINT steward_ingest")
-        cur.execute("RELEASE SAVEPOINT steward_ingest")
-    finally:
-        cur.close()
     rows = list(zip(itertools.repeat(model_id, n), *columns, strict=False))
+    # through SQLAlchemy (one executemany), so that driver errors arrive wrapped like
+    # everywhere else: "database is locked" is retried, a refused value is a 422
+    conn.exec_driver_sql("SAVEPOINT steward_ingest")
+    result = conn.exec_driver_sql(
+        f"INSERT INTO predictions ({_QUOTED}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
+        "ON CONFLICT (model_id, prediction_id) DO NOTHING",
+        rows,
+    )
+    if result.rowcount == n:
+        conn.exec_driver_sql("RELEASE SAVEPOINT steward_ingest")
+        return np.ones(n, dtype=bool)
+    conn.exec_driver_sql("ROLLBACK TO SAVEPOINT steward_ingest")
+    conn.exec_driver_sql("RELEASE SAVEPOINT steward_ingest")
     inserted: set[str] = set()
     for part in chunks(rows, _CHUNK):
         sql = _insert_sql(conn.dialect.name, conn.dialect.paramstyle, len(part))
