@@ -262,3 +262,28 @@ def test_sqlite_takes_the_row_count_fast_path_unless_an_id_repeats(tmp_path: obj
         result, _ = store.ingest_batch("m", _batch(["a49", "b1"]))
         assert slow.call_count == 1 and result.duplicates == ["a49"]
     store.close()
+
+
+def test_a_postgresql_deadlock_in_the_copy_is_retried(store: Store) -> None:
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's COPY path")
+    from unittest import mock
+
+    import psycopg
+
+    from modelsteward.store._repos import _events
+
+    store.models.create("m", "binary")
+    real = _events._copy_insert_raw
+    calls = []
+
+    def deadlock_once(*args: object) -> np.ndarray:
+        calls.append(1)
+        if len(calls) == 1:
+            raise psycopg.errors.DeadlockDetected("deadlock detected")
+        return real(*args)  # type: ignore[arg-type]
+
+    with mock.patch.object(_events, "_copy_insert_raw", deadlock_once):
+        result, _ = store.ingest_batch("m", _batch(["a", "b"]))
+    assert len(calls) == 2 and result.accepted == 2
+    assert store.models.stats("m").predictions == 2

@@ -59,6 +59,10 @@ def _copy_insert(conn: Connection, model_id: int, batch: PredictionBatch) -> np.
             f"A value in the batch cannot be stored: {str(exc).splitlines()[0]}. "
             "Nothing was stored."
         ) from exc
+    except psycopg.OperationalError as exc:
+        # the raw cursor's errors, wrapped as SQLAlchemy's own would be: a deadlock
+        # between two batches that share ids is then retried like any locked write
+        raise sa.exc.OperationalError("COPY predictions", None, exc) from exc
 
 
 def _csv(model_id: int, batch: PredictionBatch) -> bytes:
