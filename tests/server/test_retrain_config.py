@@ -156,3 +156,26 @@ def test_the_served_app_retrains_from_the_settings_file_and_shows_the_loop(
         loop = client.get("/api/v1/models/churn/loop")
         assert loop.status_code == 200, loop.text
     assert closed == [True]  # the app's shutdown closed it
+
+
+def test_a_server_without_retraining_never_imports_the_retraining_machinery(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "steward.toml").write_text("evaluation_interval_seconds = 0\n", encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from modelsteward.server import create_app\n"
+        "from modelsteward.settings import Settings\n"
+        f"app = create_app(Settings(home={str(tmp_path)!r}, "
+        f"database_url='sqlite:///{tmp_path / 'a.db'}'), dev=True)\n"
+        "print(app.state.scheduler.retrain, 'modelsteward.retrain' in sys.modules)\n"
+    )
+    env = {"STEWARD_CONFIG": str(tmp_path / "steward.toml"), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["None", "False"]

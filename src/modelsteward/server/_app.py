@@ -6,11 +6,12 @@ import asyncio
 import contextlib
 import logging
 import time
+import tomllib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -21,10 +22,12 @@ from modelsteward.server import _api_loop, _api_models, _api_ops, _drift, _perfo
 from modelsteward.server._alerting import AlertEngine, EmailChannel, WebhookChannel
 from modelsteward.server._errors import install_handlers
 from modelsteward.server._metrics import ServiceMetrics
-from modelsteward.server._retrain_config import dispatcher_from_settings
 from modelsteward.server._scheduler import Scheduler
-from modelsteward.settings import Settings
+from modelsteward.settings import Settings, _toml_file
 from modelsteward.store import Store
+
+if TYPE_CHECKING:
+    from modelsteward.server._retrain import RetrainDispatcher
 
 __all__ = ["create_app"]
 
@@ -142,8 +145,24 @@ def build_scheduler(settings: Settings, store: Store) -> Scheduler:
         alerts=engine,
         backfill=settings.evaluation_backfill,
         retention_days=settings.feature_retention_days,
-        retrain=dispatcher_from_settings(settings, store),
+        retrain=_retrain_dispatcher(settings, store),
     )
+
+
+def _retrain_dispatcher(settings: Settings, store: Store) -> RetrainDispatcher | None:
+    """The retraining dispatcher, built only when the configuration has ``[retrain]`` tables.
+
+    The retraining machinery (scipy.stats, pyarrow.dataset and pandas) takes about a second
+    and 100 MB to import; a server that retrains nothing should not pay for it.
+    """
+    path = _toml_file()
+    with contextlib.suppress(OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        if "retrain" not in tomllib.loads(path.read_text(encoding="utf-8")):
+            return None
+    # A [retrain] table, or a file that cannot be read: the full loader says what is wrong.
+    from modelsteward.server._retrain_config import dispatcher_from_settings
+
+    return dispatcher_from_settings(settings, store)
 
 
 async def _evaluate_forever(scheduler: Scheduler, settings: Settings) -> None:
