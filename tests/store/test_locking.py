@@ -37,3 +37,22 @@ def test_retrying_gives_up_on_other_errors() -> None:
     with pytest.raises(OperationalError):
         retrying(boom)
     assert len(calls) == 1
+
+
+def test_closing_the_store_closes_its_write_lock_file(sqlite_url: str) -> None:
+    import gc
+    import warnings
+
+    from modelsteward.store._engine import _WRITE_LOCKS
+
+    store = Store(sqlite_url)
+    store.upgrade()
+    store.models.create("m", "binary")  # a write: the lock file is opened
+    writers = _WRITE_LOCKS[store.engine]
+    assert writers._file is not None and not writers._file.closed
+    opened = writers._file
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ResourceWarning)
+        store.close()
+        gc.collect()
+    assert opened.closed and store.engine not in _WRITE_LOCKS

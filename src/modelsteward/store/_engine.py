@@ -129,6 +129,13 @@ class _SQLiteWriters:
                 if self._depth == 0 and self._file is not None:
                     fcntl.flock(self._file, fcntl.LOCK_UN)
 
+    def close(self) -> None:
+        """Close the lock file; a later writer would open it again."""
+        with self.thread_lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+
     def _lock_file(self) -> None:
         if self.path is None or fcntl is None:
             return
@@ -156,6 +163,14 @@ def _writers(engine: Engine) -> _SQLiteWriters | None:
             path = Path(f"{database}-steward-write.lock").expanduser() if on_disk else None
             writers = _WRITE_LOCKS[engine] = _SQLiteWriters(path)
     return writers
+
+
+def release_writers(engine: Engine) -> None:
+    """Forget ``engine``'s writer queue and close its lock file (when the store closes)."""
+    with _LOCKS_GUARD:
+        writers = _WRITE_LOCKS.pop(engine, None)
+    if writers is not None:
+        writers.close()
 
 
 @contextmanager

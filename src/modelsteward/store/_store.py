@@ -21,7 +21,7 @@ from modelsteward.profiles import TableProfile
 from modelsteward.store import _profiling
 from modelsteward.store._batch import PredictionBatch
 from modelsteward.store._domain import IngestResult, LabelRecord, PredictionRecord
-from modelsteward.store._engine import make_engine, retrying, write_tx
+from modelsteward.store._engine import make_engine, release_writers, retrying, write_tx
 from modelsteward.store._migrate import current_revisions, head_revisions, upgrade
 from modelsteward.store._orm import PredictionRow
 from modelsteward.store._repos import (
@@ -110,6 +110,7 @@ class Store:
             return False
 
     def close(self) -> None:
+        release_writers(self.engine)
         self.engine.dispose()
 
     # -- ingest ---------------------------------------------------------------------------
