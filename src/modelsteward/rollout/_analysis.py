@@ -5,9 +5,12 @@ label arrives) whether it was right. A look compares the arms with the always-va
 of :mod:`modelsteward.rollout._sequential` on four guardrails:
 
 - ``error_rate``: share of failed calls (harm = candidate − baseline);
-- ``latency_tail``: share of calls slower than the baseline's p99 — the baseline sits near
-  1 %, a candidate with a worse p99 above it (the threshold is re-estimated at each look
-  from the far larger baseline arm);
+- ``latency_tail``: share of calls slower than the baseline's p99 plus a materiality floor
+  (``latency_floor_ms``, 1 ms) — the baseline sits near 1 %, a candidate with a worse p99
+  above it (the threshold is re-estimated at each look from the far larger baseline arm).
+  The floor keeps thread-scheduling noise from failing a fast model: at 0.1 ms a call, a
+  candidate's rarely woken worker on a busy 2-core machine put 3-26 % of its calls above
+  the champion's p99;
 - ``cost``: mean cost per request, tolerance relative to the baseline's mean (skipped
   when no call has a cost);
 - ``accuracy``: share of labelled predictions that were right (higher is better; skipped
@@ -44,11 +47,14 @@ class Guardrails:
     """Tolerances of the four guardrails (the largest harm accepted).
 
     ``error_rate`` and ``latency_tail`` and ``accuracy`` are absolute shares;
-    ``cost_relative`` is a fraction of the baseline's mean cost.
+    ``cost_relative`` is a fraction of the baseline's mean cost. A call is slow when it
+    takes more than the baseline's p99 plus ``latency_floor_ms`` (0 compares with the p99
+    alone).
     """
 
     error_rate: float = 0.01
     latency_tail: float = 0.02
+    latency_floor_ms: float = 1.0
     cost_relative: float = 0.10
     accuracy: float = 0.02
     require_labels: bool = False
@@ -159,7 +165,7 @@ def analyse(
     )
     lat_b, lat_c = baseline.latency_ms, candidate.latency_ms
     p99_b = _p99(lat_b)
-    threshold = p99_b if p99_b is not None else np.inf
+    threshold = p99_b + guardrails.latency_floor_ms if p99_b is not None else np.inf
     results["latency_tail"] = compare(
         Summary.of(lat_b > threshold),
         Summary.of(lat_c > threshold),
