@@ -179,3 +179,27 @@ def test_a_server_without_retraining_never_imports_the_retraining_machinery(
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["None", "False"]
+
+
+def test_the_readme_example_builds_the_policy_it_describes() -> None:
+    import re
+    import tomllib
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("#### Retraining from the service", 1)[1]
+    block = re.search(r"```toml\n(.*?)```", section, re.S)
+    assert block is not None
+    data = tomllib.loads(block.group(1))
+    assert data["feature_retention_days"] == 30
+    spec = parse_retrain(data["retrain"])["churn"]
+    policy = spec.policy()
+    assert policy.cooldown == timedelta(hours=12) and policy.max_runs_per_day == 1
+    assert policy.triggers == (
+        DriftTrigger(share_threshold=0.3),
+        PerformanceTrigger("accuracy", 0.85, "estimated", True),
+        DetectorTrigger(("mistake_drift",)),
+        LabelsTrigger(5000),
+    )
+    job = spec.job("churn", "binary")
+    assert job.entry_point == "pkg.train:fit" and job.holdout == 500
+    assert job.strategy == SlidingWindow(span=timedelta(days=30))
