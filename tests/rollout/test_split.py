@@ -3,6 +3,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
+from scipy.stats import chisquare
 
 from modelsteward.rollout import assign, bucket, srm_check
 
@@ -35,3 +36,20 @@ def test_srm_detects_broken_split_and_skips_tiny_counts() -> None:
     tiny = srm_check(10, 3, 5.0)
     assert not tiny.checked and not tiny.mismatch
     assert srm_check(9_480, 520, 5.0).to_dict()["mismatch"] is False
+
+
+@given(
+    baseline=st.integers(200, 100_000),  # expected counts >= 10: the test is run
+    candidate=st.integers(200, 100_000),
+    percent=st.sampled_from([5.0, 25.0, 50.0]),
+)
+def test_srm_statistic_and_p_value_equal_scipy_chisquare(
+    baseline: int, candidate: int, percent: float
+) -> None:
+    n = baseline + candidate
+    expected = [n * (1 - percent / 100), n * percent / 100]
+    res = srm_check(baseline, candidate, percent)
+    assert res.checked
+    ref = chisquare([baseline, candidate], expected)
+    np.testing.assert_allclose(res.statistic, ref.statistic, rtol=1e-12)
+    np.testing.assert_allclose(res.p_value, ref.pvalue, rtol=1e-9, atol=1e-300)
