@@ -10,17 +10,18 @@ with the simulated days.
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from modelsteward.demo._models import Faults, serving_fn
-from modelsteward.rollout._store_sink import StorePredictionSink
 
 if TYPE_CHECKING:
     from modelsteward.registry import Registry
     from modelsteward.rollout import Clock
-    from modelsteward.store import Store
+    from modelsteward.store import PredictionRecord, Store
 
 __all__ = ["RegistryServing", "SimulatedTimeSink"]
 
@@ -55,19 +56,84 @@ class RegistryServing:
         return self.registry.aliases(self.model).get(alias_or_version, alias_or_version)
 
 
-class SimulatedTimeSink(StorePredictionSink):
-    """The gateway's store sink, each prediction timed by ``clock`` (the simulation's),
-    never dropping one, and failing the story on the first prediction it cannot store."""
+class SimulatedTimeSink:
+    """A :class:`~modelsteward.rollout.PredictionSink` writing to the store in batches from
+    a background thread, each prediction timed by ``clock`` (the simulation's)."""
 
     def __init__(self, store: Store, clock: Clock, *, batch_size: int = 2000) -> None:
-        super().__init__(store, max_buffer=10**9, batch_size=batch_size, clock=clock.now)
+        self.store = store
+        self.clock = clock
+        self.batch_size = batch_size
+        self.written = 0
+        self.failed = 0
+        self.error: Exception | None = None
+        self._batch: list[tuple[str, PredictionRecord]] = []
+        self._queue: queue.Queue[list[tuple[str, PredictionRecord]] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="demo-sink", daemon=True)
+        self._thread.start()
 
-    def flush(self, timeout: float | None = None) -> bool:
+    def record(
+        self,
+        model: str,
+        version: str,
+        features: Mapping[str, Any],
+        prediction: Any,
+        latency_ms: float,
+        error: bool,
+        request_id: str,
+    ) -> None:
+        """Buffer one served prediction (called by the gateway on its request path)."""
+        from modelsteward.store import PredictionRecord
+
+        record = PredictionRecord(
+            id=request_id,
+            timestamp=datetime.fromtimestamp(self.clock.now(), UTC),
+            prediction=prediction,
+            features=dict(features),
+            latency_ms=latency_ms,
+            version=version,
+            error=error,
+        )
+        self._batch.append((model, record))
+        if len(self._batch) >= self.batch_size:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        if self._batch:
+            self._queue.put(self._batch)
+            self._batch = []
+
+    def _run(self) -> None:
+        while True:
+            batch = self._queue.get()
+            try:
+                if batch is None:
+                    return
+                by_model: dict[str, list[PredictionRecord]] = {}
+                for model, rec in batch:
+                    by_model.setdefault(model, []).append(rec)
+                for model, records in by_model.items():
+                    try:
+                        self.store.ingest_predictions(model, records)
+                        self.written += len(records)
+                    except Exception as exc:  # kept for flush(): the story cannot go on
+                        self.failed += len(records)
+                        self.error = self.error or exc
+            finally:
+                self._queue.task_done()
+
+    def flush(self) -> None:
         """Write everything recorded so far and wait until it is stored; raise the first
         error of the writer (the monitor's figures would be wrong without the rows)."""
-        done = super().flush(timeout)
+        self._hand_over()
+        self._queue.join()
         if self.error is not None:
             raise RuntimeError(
                 f"{self.failed} simulated predictions could not be stored: {self.error}"
             ) from self.error
-        return done
+
+    def close(self) -> None:
+        """Write what is buffered, then stop the writer thread."""
+        self._hand_over()
+        self._queue.put(None)
+        self._thread.join(timeout=30.0)

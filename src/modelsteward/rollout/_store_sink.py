@@ -23,7 +23,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,9 +46,6 @@ class StorePredictionSink:
     batch_size, flush_interval_s:
         The writer takes up to ``batch_size`` rows at a time, at least every
         ``flush_interval_s`` seconds.
-    clock:
-        Seconds since the epoch for each prediction's timestamp (a simulation passes its
-        own). ``error`` keeps the first exception the writer met.
     """
 
     def __init__(
@@ -58,11 +55,8 @@ class StorePredictionSink:
         max_buffer: int = 100_000,
         batch_size: int = 1000,
         flush_interval_s: float = 0.5,
-        clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
-        self.clock = clock
-        self.error: Exception | None = None
         self.max_buffer = max_buffer
         self.batch_size = batch_size
         self.flush_interval_s = flush_interval_s
@@ -88,7 +82,7 @@ class StorePredictionSink:
     ) -> None:
         rec = PredictionRecord(
             id=request_id,
-            timestamp=datetime.fromtimestamp(self.clock(), UTC),
+            timestamp=datetime.now(UTC),
             prediction=prediction,
             features=dict(features),
             latency_ms=latency_ms,
@@ -126,9 +120,8 @@ class StorePredictionSink:
             try:
                 self.store.ingest_predictions(model, records)
                 self.written += len(records)
-            except Exception as exc:  # the monitor must never break serving; count and log
+            except Exception:  # the monitor must never break serving; count and log
                 self.failed += len(records)
-                self.error = self.error or exc
                 _log.exception("could not store %d gateway predictions of %s", len(records), model)
 
     def flush(self, timeout: float | None = None) -> bool:
