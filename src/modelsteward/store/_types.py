@@ -9,10 +9,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["JSONType", "PKType", "UTCDateTime"]
+__all__ = ["IdText", "JSONType", "PKType", "UTCDateTime"]
 
 #: Auto-incrementing 64-bit primary key (plain INTEGER on SQLite, where only that aliases rowid).
 PKType = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+#: An opaque identifier (a prediction id), compared byte by byte: ``COLLATE "C"`` on
+#: PostgreSQL, where the database's locale collation makes every index comparison slow;
+#: SQLite compares text with ``memcmp`` already (and knows no collation named "C").
+IdText = sa.String(200).with_variant(sa.String(200, collation="C"), "postgresql")
 
 #: JSON document (``json`` on PostgreSQL, text on SQLite).
 JSONType = sa.JSON(none_as_null=True)

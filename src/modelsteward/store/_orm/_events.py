@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from modelsteward.store._orm._base import Base
-from modelsteward.store._types import JSONType, PKType, UTCDateTime
+from modelsteward.store._types import IdText, JSONType, PKType, UTCDateTime
 
 
 class PredictionRow(Base):
@@ -21,7 +21,7 @@ class PredictionRow(Base):
 
     id: Mapped[int] = mapped_column(PKType, primary_key=True, autoincrement=True)
     model_id: Mapped[int] = mapped_column(sa.ForeignKey("models.id", ondelete="CASCADE"))
-    prediction_id: Mapped[str] = mapped_column(sa.String(200))
+    prediction_id: Mapped[str] = mapped_column(IdText)
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
     prediction: Mapped[Any] = mapped_column(JSONType, nullable=True)
@@ -37,6 +37,6 @@ class LabelRow(Base):
 
     id: Mapped[int] = mapped_column(PKType, primary_key=True, autoincrement=True)
     model_id: Mapped[int] = mapped_column(sa.ForeignKey("models.id", ondelete="CASCADE"))
-    prediction_id: Mapped[str] = mapped_column(sa.String(200))
+    prediction_id: Mapped[str] = mapped_column(IdText)
     label: Mapped[Any] = mapped_column(JSONType, nullable=True)
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime)
