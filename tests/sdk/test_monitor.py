@@ -3,6 +3,7 @@ from __future__ import annotations
 import statistics
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,8 @@ def test_local_predictions_labels_and_flush(model: Store, tmp_path: Path) -> Non
         mon.log_label("given", 0)
         assert mon.flush(timeout=30)
     assert len(set(ids)) == 2500
+    assert ids == sorted(ids)  # time-ordered: each lands at the end of the unique index
+    assert all(uuid.UUID(hex=pid).version == 7 for pid in ids)
     stats = model.models.stats("m")
     assert (stats.predictions, stats.labels) == (2501, 101)
     assert model.models.get("m").versions == ("v1",)

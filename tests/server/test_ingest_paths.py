@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -60,6 +61,26 @@ def test_json_rows_are_validated_like_the_documented_model(row: dict[str, Any]) 
         assert got.get(field, PredictionIn.model_fields[field].default) == getattr(model, field)
 
 
+def _is_uuid7(value: str | None) -> bool:
+    return value is not None and len(value) == 32 and uuid.UUID(hex=value).version == 7
+
+
+def test_ids_made_for_rows_without_one_are_time_ordered_uuid7() -> None:
+    """Generated ids increase in row order (they land at the end of the unique index);
+    the ids a client sends are kept as sent."""
+    given = [None, None, None, "z", *([None] * 496)]
+    json_ids = json_batch(json.dumps([{"id": v} for v in given]).encode()).ids.to_pylist()
+    arrow_ids = table_to_batch(pa.table({"id": pa.array(given, pa.string())})).ids.to_pylist()
+    no_column = table_to_batch(pa.table({"x": list(range(500))})).ids.to_pylist()
+    for made in (json_ids, arrow_ids):
+        assert made[3] == "z"
+        del made[3]
+    for made in (json_ids, arrow_ids, no_column):
+        assert all(_is_uuid7(v) for v in made)
+        assert made == sorted(made) and len(set(made)) == len(made)
+    assert json_ids[-1] < arrow_ids[0] and arrow_ids[-1] < no_column[0]  # across batches too
+
+
 def test_the_two_validators_have_the_same_fields() -> None:
     assert set(PredictionIn.model_fields) == PREDICTION_FIELDS
 
@@ -75,7 +96,7 @@ def test_json_batch_columns() -> None:
     ).encode()
     before = datetime.now(UTC)
     batch = json_batch(body)
-    assert batch.ids.to_pylist()[0] == "a" and len(batch.ids.to_pylist()[1]) == 32
+    assert batch.ids.to_pylist()[0] == "a" and _is_uuid7(batch.ids.to_pylist()[1])
     ts = batch.timestamps.to_pylist()
     assert ts[0] == datetime(2026, 1, 1, tzinfo=UTC)
     assert before <= ts[1] <= datetime.now(UTC) + timedelta(seconds=1)
@@ -107,7 +128,7 @@ def test_arrow_columns_convert_like_row_by_row() -> None:
     )
     batch = table_to_batch(table)
     ids = batch.ids.to_pylist()
-    assert ids[:2] == ["1", "2"] and ids[2] is not None and len(ids[2]) == 32
+    assert ids[:2] == ["1", "2"] and _is_uuid7(ids[2])
     assert batch.latency_ms.to_pylist() == [1.0, None, None]
     assert batch.error.to_pylist() == [True, False, False]
     assert batch.prediction.to_pylist() == ["0.5", "null", None]

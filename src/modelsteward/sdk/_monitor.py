@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import atexit
 import functools
-import itertools
 import logging
-import secrets
 import threading
 import time
 import weakref
@@ -16,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
+from modelsteward.ids import uuid7_hex
 from modelsteward.sdk._spool import Spool
 from modelsteward.sdk._transport import (
     HttpTransport,
@@ -100,8 +99,6 @@ class Monitor:
             spool_dir = load_settings().spool_dir()
         self._spool = Spool(Path(spool_dir), model)
         self._queue: deque[tuple[Any, ...]] = deque()
-        self._prefix = secrets.token_hex(6)
-        self._seq = itertools.count()
         self._inflight = 0
         self._degraded_until = 0.0
         self._lock = threading.Lock()
@@ -131,8 +128,9 @@ class Monitor:
         error: bool = False,
         timestamp: datetime | float | None = None,
     ) -> str:
-        """Queue one prediction; returns its id (made here when not given)."""
-        pid = id if id is not None else f"{self._prefix}-{next(self._seq)}"
+        """Queue one prediction; returns its id (a time-ordered UUIDv7, 32 hex digits, when
+        not given)."""
+        pid = id if id is not None else uuid7_hex()
         try:
             if len(self._queue) >= self.max_queue:
                 self.stats["dropped"] += 1

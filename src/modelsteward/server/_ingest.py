@@ -9,7 +9,6 @@ the store receives one :class:`~modelsteward.store.PredictionBatch`.
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -19,6 +18,7 @@ from pydantic import ConfigDict, Field, JsonValue, TypeAdapter, ValidationError,
 from typing_extensions import TypedDict
 
 from modelsteward.errors import InputError
+from modelsteward.ids import uuid7_hex
 from modelsteward.server._errors import validation_errors
 from modelsteward.store import BatchError, PredictionBatch
 from modelsteward.store._batch import TIMESTAMP, features_table, json_texts
@@ -117,13 +117,13 @@ def dedup_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def json_batch(body: bytes) -> PredictionBatch:
-    """A JSON prediction batch as columns (ids made for rows without one, the time of
+    """A JSON prediction batch as columns (time-ordered ids made for rows without one, the time of
     arrival for rows without a timestamp, naive timestamps taken as UTC)."""
     rows: list[dict[str, Any]] = parse_json(_prediction_adapter(body), body, "predictions")
     n = len(rows)
     ids = [r.get("id") for r in rows]
     if None in ids:
-        ids = [uuid.uuid4().hex if v is None else v for v in ids]
+        ids = [uuid7_hex() if v is None else v for v in ids]
     stamps = [r.get("timestamp") for r in rows]
     if None in stamps:
         now = datetime.now(UTC)

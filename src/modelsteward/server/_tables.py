@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,6 +13,7 @@ import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from modelsteward.errors import DataReadError, SchemaError
+from modelsteward.ids import uuid7_hex
 from modelsteward.server._body import BodyFormat
 from modelsteward.store import BatchError, PredictionBatch
 from modelsteward.store._batch import TIMESTAMP, json_column
@@ -162,11 +162,11 @@ def _latency(table: pa.Table, n: int) -> pa.Array:
 def _ids(table: pa.Table, n: int) -> pa.Array:
     col = _array(table, "id")
     if col is None:
-        return pa.array([uuid.uuid4().hex for _ in range(n)], pa.string())
+        return pa.array([uuid7_hex() for _ in range(n)], pa.string())
     col = col.cast(pa.string())
     if col.null_count:
         values = col.to_pylist()
-        col = pa.array([uuid.uuid4().hex if v is None else v for v in values], pa.string())
+        col = pa.array([uuid7_hex() if v is None else v for v in values], pa.string())
     return col
 
 
