@@ -77,6 +77,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def run_fresh_python(code: str) -> str:
+    """Run ``code`` in a new interpreter (nothing imported yet) and return its stdout."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
 class ServerProcess:
     """``steward serve`` in a subprocess on a free loopback port (for kill/restart tests)."""
 

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from modelsteward.data import as_numpy, category_counts, float_values, from_numpy, numeric_values
+from tests.conftest import run_fresh_python
 
 
 def test_numeric_values_drop_nulls_and_count_non_finite() -> None:
@@ -106,7 +105,4 @@ def test_drift_on_parquet_without_multivariate_never_imports_pandas(tmp_path: Pa
         "multivariate=False)\n"
         "print('pandas' in sys.modules)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
-    )
-    assert out.stdout.strip() == "False", out.stderr
+    assert run_fresh_python(code) == "False"

@@ -14,6 +14,7 @@ from scipy import stats as sps
 import modelsteward
 from modelsteward.datadrift import drift
 from modelsteward.errors import InputError, ParameterError
+from tests.conftest import run_fresh_python
 
 CONTRACT_COLUMN_KEYS = {
     "name",
@@ -292,3 +293,31 @@ def test_save_html_creates_folders_and_reports_unwritable_paths(tmp_path: Path) 
     (tmp_path / "file").write_text("x")
     with pytest.raises(InputError, match="cannot write the report"):
         report.save_html(tmp_path / "file" / "r.html")
+
+
+def test_large_tables_use_scipy_special_only_and_match_scipy(tmp_path: Path) -> None:
+    # From 200,000 rows a side the default tests need no scipy.stats (0.7 s to import):
+    # run in a fresh interpreter, then check the p-values against scipy.stats here.
+    rng = np.random.default_rng(5)
+    n = 200_000
+    sides = {
+        "ref": (rng.normal(size=n), rng.normal(size=n), rng.choice(list("abc"), n)),
+        "cur": (rng.normal(size=n), rng.normal(0.012, 1.0, n), rng.choice(list("abc"), n)),
+    }
+    for side, (x, y, c) in sides.items():
+        pq.write_table(pa.table({"x": x, "y": y, "c": c}), tmp_path / f"{side}.parquet")
+    code = (
+        "import json, sys\n"
+        "from modelsteward import drift\n"
+        f"r = drift({str(tmp_path / 'ref.parquet')!r}, {str(tmp_path / 'cur.parquet')!r}, "
+        "multivariate=False)\n"
+        "print(json.dumps([r.to_dict()['columns'], 'scipy.stats' in sys.modules]))\n"
+    )
+    columns, stats_imported = json.loads(run_fresh_python(code))
+    assert not stats_imported
+    by_name = {c["name"]: c for c in columns}
+    for i, name in enumerate(("x", "y")):
+        expected = sps.ks_2samp(sides["ref"][i], sides["cur"][i])
+        assert by_name[name]["score"] == pytest.approx(expected.statistic, rel=1e-12)
+        assert by_name[name]["p_value"] == pytest.approx(expected.pvalue, rel=1e-10)
+    assert by_name["y"]["p_value"] < 0.01 < by_name["x"]["p_value"]

@@ -66,3 +66,21 @@ def test_permutation_importance_equals_one_sklearn_auc_per_shuffled_feature() ->
         expected.append(max(baseline - roc_auc_score(y, fitted.predict_proba(shuffled)[:, 1]), 0))
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
     assert got[0] > got[2] > max(got[1], got[3])
+
+
+def test_threads_started_inside_get_one_openmp_thread_too() -> None:
+    # OpenMP's thread count is per thread: without the initializer a pool thread would
+    # fit with one OpenMP thread per core, however the calling thread is limited.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+
+    from modelsteward.datadrift._multivariate import _one_thread_per_library
+
+    with _one_thread_per_library() as single_threaded:
+        with ThreadPoolExecutor(1) as plain:
+            unlimited = plain.submit(_openmp_effective_n_threads).result()
+        with ThreadPoolExecutor(1, initializer=single_threaded) as limited:
+            assert limited.submit(_openmp_effective_n_threads).result() == 1
+        assert _openmp_effective_n_threads() == 1
+    assert unlimited == _openmp_effective_n_threads()

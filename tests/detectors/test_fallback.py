@@ -10,6 +10,7 @@ import pytest
 from modelsteward import detectors as ms
 from modelsteward.detectors import _compile
 from modelsteward.testing import all_detectors
+from tests.conftest import run_fresh_python
 from tests.detectors.streams import binary, real
 
 
@@ -56,9 +57,6 @@ def test_kernels_keep_their_python_original() -> None:
 
 def test_detectors_work_without_numba_installed() -> None:
     """Importing with numba missing falls back to the Python kernels, same answers."""
-    import subprocess
-    import sys
-
     code = (
         "import sys; sys.modules['numba'] = None\n"
         "import numpy as np\n"
@@ -67,9 +65,7 @@ def test_detectors_work_without_numba_installed() -> None:
         "x = np.r_[np.zeros(600), np.ones(300)] + np.random.default_rng(0).normal(0, .3, 900)\n"
         "print(ADWIN().update_many(x).tolist(), KSWIN(seed=0).update_many(x).tolist())\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
-    ).stdout.strip()
+    out = run_fresh_python(code)
     x = np.r_[np.zeros(600), np.ones(300)] + np.random.default_rng(0).normal(0, 0.3, 900)
     expected = f"{ms.ADWIN().update_many(x).tolist()} {ms.KSWIN(seed=0).update_many(x).tolist()}"
     assert out == expected

@@ -22,7 +22,13 @@ from modelsteward.datadrift._methods import Method, get_method
 from modelsteward.datadrift._multivariate import multivariate_drift
 from modelsteward.datadrift._report import ColumnDrift, ColumnQuality, DriftReport
 from modelsteward.datadrift._rule import Correction, DecisionRule
-from modelsteward.datadrift._warmup import warm_imports
+from modelsteward.datadrift._warmup import (
+    MULTIVARIATE,
+    SPECIAL,
+    STATS,
+    STATS_ROWS,
+    warm_imports,
+)
 from modelsteward.errors import InputError, ParameterError
 from modelsteward.profiles import TableProfile, profile_table
 
@@ -134,10 +140,12 @@ def drift(
             report.multivariate = _profiles_have_no_rows()
         return report
 
-    warm_imports(multivariate=multivariate)
+    warm_imports(*SPECIAL, *(MULTIVARIATE if multivariate else ()))
     ref_source = open_table(reference, name=_label(reference, "reference"))
     cur_source = open_table(current, name=_label(current, "current"))
     sides = [(ref_source.name, ref_source.num_rows), (cur_source.name, cur_source.num_rows)]
+    if forced or per_column or min(ref_source.num_rows, cur_source.num_rows) < STATS_ROWS:
+        warm_imports(*STATS)
     for name, rows in sides:
         _require_rows(name, rows)
     names = _column_names(ref_source.column_names, cur_source.column_names, columns, sides)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
@@ -59,29 +59,40 @@ def multivariate_drift(samples: list[MaybeSample], *, seed: int = 0) -> dict[str
     # One BLAS/OpenMP thread per call: the matrices are a few thousand rows, where
     # OpenBLAS's threads cost far more than they bring (an SVD of 1250 x 35 took 0.5 s
     # instead of 2 ms on a busy 2-core machine); parallelism comes from our own threads.
-    with _one_thread_per_library():
+    with _one_thread_per_library() as single_threaded:
         return {
-            "domain_classifier": _domain_classifier(usable, seed),
+            "domain_classifier": _domain_classifier(usable, seed, single_threaded),
             "pca_reconstruction": _pca_reconstruction(
                 [s for s in usable if s[1] in ("numeric", "boolean")], seed
             ),
         }
 
 
-def _one_thread_per_library() -> contextlib.AbstractContextManager[Any]:
+@contextlib.contextmanager
+def _one_thread_per_library() -> Iterator[Callable[[], None]]:
+    """Limit BLAS and OpenMP to one thread; yield the same limit for threads started inside.
+
+    OpenMP's thread count is a per-thread setting: a pool thread does not inherit the
+    limit set here, and each of scikit-learn's fits on it would start a team of one
+    OpenMP thread per core (three folds on two cores: six busy threads, spinning).
+    """
     try:
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import ThreadpoolController
     except ImportError:  # scikit-learn's dependency; without it, run as configured
-        return contextlib.nullcontext()
-    limits: contextlib.AbstractContextManager[Any] = threadpool_limits(limits=1)
-    return limits
+        yield lambda: None
+        return
+    controller = ThreadpoolController()
+    with controller.limit(limits=1):
+        yield lambda: controller.limit(limits=1, user_api="openmp")
 
 
 def _skipped(reason: str, **extra: Any) -> dict[str, Any]:
     return {"status": "skipped", "reason": reason, "drifted": None, **extra}
 
 
-def _domain_classifier(samples: list[Sample], seed: int) -> dict[str, Any]:
+def _domain_classifier(
+    samples: list[Sample], seed: int, thread_setup: Callable[[], None]
+) -> dict[str, Any]:
     base: dict[str, Any] = {
         "threshold": AUC_THRESHOLD,
         "auc": None,
@@ -132,7 +143,7 @@ def _domain_classifier(samples: list[Sample], seed: int) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     test = folds[0][1]
     workers = min(CV_FOLDS, os.cpu_count() or 1)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with ThreadPoolExecutor(max_workers=workers, initializer=thread_setup) as pool:
         fits = [pool.submit(fit_fold, fold) for fold in folds]
         importance = _permutation_importance(
             fits[0].result, x[test], y[test], rng, pool, parts=workers
