@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from modelsteward.cli._app import app
+from modelsteward.cli._memory import keep_freed_memory
 from modelsteward.cli._progress import progress_bar
 from modelsteward.errors import ParameterError
 
@@ -68,6 +69,7 @@ def drift_command(
     """Compare the distribution of every column of CURRENT with REFERENCE."""
     from modelsteward.datadrift import drift  # imported here so `steward --help` starts fast
 
+    keep_freed_memory()
     with progress_bar("comparing columns", quiet=quiet) as update:
         report = drift(
             reference,

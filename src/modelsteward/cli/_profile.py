@@ -9,6 +9,7 @@ import typer
 
 from modelsteward.cli._app import app
 from modelsteward.cli._drift import parse_pairs
+from modelsteward.cli._memory import keep_freed_memory
 from modelsteward.cli._progress import progress_bar, stderr_console
 from modelsteward.errors import ParameterError
 
@@ -50,6 +51,7 @@ def profile_command(
             f"profile takes one DATA file (got {len(inputs)}); to merge profiles use "
             "`steward profile merge A.json B.json -o OUT.json`"
         )
+    keep_freed_memory()
     source = open_table(inputs[0])
     ref_profile = TableProfile.load(reference) if reference is not None else None
     passes = 1 if ref_profile is not None or bins == 0 else 2
