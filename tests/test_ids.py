@@ -48,9 +48,15 @@ def test_increasing_within_one_millisecond_and_when_the_clock_steps_back(
 def test_a_full_counter_carries_into_the_time(monkeypatch: pytest.MonkeyPatch) -> None:
     ms = 1_800_000_000_000
     monkeypatch.setattr(ids.time, "time_ns", lambda: ms * 1_000_000)
-    monkeypatch.setattr(ids, "_last", (ms << 74) | ((1 << 74) - 1))
-    u = uuid.UUID(hex=uuid7_hex())
-    assert u.int >> 80 == ms + 1 and u.version == 7 and u.variant == uuid.RFC_4122
+    full_b = (ms << 80) | (7 << 76) | (0x123 << 64) | (0b10 << 62) | ((1 << 62) - 1)
+    monkeypatch.setattr(ids, "_last", full_b)
+    u = uuid.UUID(hex=uuid7_hex())  # rand_b carries into rand_a
+    assert (u.int >> 80, (u.int >> 64) & 0xFFF, u.int & ((1 << 62) - 1)) == (ms, 0x124, 0)
+    assert u.version == 7 and u.variant == uuid.RFC_4122
+    monkeypatch.setattr(ids, "_last", full_b | (0xFFF << 64))
+    u = uuid.UUID(hex=uuid7_hex())  # and a full rand_a into the time
+    assert (u.int >> 80, (u.int >> 64) & 0xFFF, u.int & ((1 << 62) - 1)) == (ms + 1, 0, 0)
+    assert u.version == 7 and u.variant == uuid.RFC_4122
 
 
 def test_unique_and_increasing_over_a_million_calls() -> None:

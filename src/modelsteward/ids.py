@@ -14,16 +14,13 @@ import time
 
 __all__ = ["uuid7_hex"]
 
-_TAIL_BITS = 74  # rand_a (12 bits) and rand_b (62 bits): after the timestamp, held as one number
-_SEED_BITS = _TAIL_BITS - 1  # a fresh millisecond starts in the lower half: room to count up
-_B_BITS = 62
-_B_MASK = (1 << _B_BITS) - 1
-_A_MASK = (1 << 12) - 1
+_B_MASK = (1 << 62) - 1  # rand_b, the last 62 bits
 _VERSION = 7 << 76
 _VARIANT = 0b10 << 62
+_CARRY = (1 << 64) - (1 << 62)  # rand_b wrapped into the variant bits: set them back, carry
 
 _lock = threading.Lock()
-_last = 0  # the last id made here, without its version and variant bits
+_last = 0  # the last id made here, as an integer
 
 
 def _forget() -> None:
@@ -56,11 +53,28 @@ def uuid7_hex() -> str:
     global _last
     now = time.time_ns() // 1_000_000
     with _lock:
-        if now > _last >> _TAIL_BITS:
-            tail = int.from_bytes(os.urandom(10)) >> (80 - _SEED_BITS)
-            _last = (now << _TAIL_BITS) | tail
-        else:  # same millisecond, or the clock stepped back: count on (a carry moves the time)
+        if now > _last >> 80:
+            _last = _first_of(now)
+        else:  # same millisecond, or the clock stepped back: count on
             _last += 1
+            if not _last & _B_MASK:
+                _last = _carried(_last)
         value = _last
-    ms, a, b = value >> _TAIL_BITS, (value >> _B_BITS) & _A_MASK, value & _B_MASK
-    return "%032x" % ((ms << 80) | _VERSION | (a << 64) | _VARIANT | b)
+    return value.to_bytes(16).hex()
+
+
+def _first_of(ms: int) -> int:
+    """The first id of millisecond ``ms``: random bits, but the top bit of rand_a clear,
+    which leaves at least 2**73 ids to count up through."""
+    bits = int.from_bytes(os.urandom(10))
+    rand_a = (bits >> 62) & 0x7FF
+    return (ms << 80) | _VERSION | (rand_a << 64) | _VARIANT | (bits & _B_MASK)
+
+
+def _carried(value: int) -> int:
+    """rand_b counted past its 62 bits: carry into rand_a, and when that is full too,
+    into the time (the next millisecond, counting from zero)."""
+    value += _CARRY
+    if (value >> 76) & 0xF != 7:
+        value = (((value >> 80) + 1) << 80) | _VERSION | _VARIANT
+    return value
