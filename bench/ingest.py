@@ -11,8 +11,12 @@ sends pre-built bodies back to back from ``--clients`` threads for ``--seconds``
 Reports predictions/s, the p50/p99 request latency, and the CPU the server (all its
 worker processes) and the client spent per 1,000 predictions, with the load average: on
 a shared machine the rate moves with the other load, the CPU per 1,000 much less. Every
-id is fresh, so every row is stored. Run: ``python -m bench.ingest [--seconds 10]
-[--dialect sqlite|postgresql] [--workers N]``.
+id is fresh, so every row is stored; ``--ids`` picks their shape: ``random`` (UUIDv4
+hex, each on a random page of the unique index), ``ordered`` (UUIDv7 hex as the SDK and
+the server make them, at the end of the index) or ``both`` (each on a fresh database).
+``--seconds 0`` skips the throughput phases (for a ``--stream`` run alone). Run:
+``python -m bench.ingest [--seconds 10] [--dialect sqlite|postgresql] [--workers N]
+[--ids random|ordered|both] [--stream N]``.
 """
 
 from __future__ import annotations
@@ -34,6 +38,15 @@ import httpx
 import numpy as np
 import pyarrow as pa
 import pyarrow.ipc as ipc
+
+from modelsteward.ids import uuid7_hex
+
+
+def _new_ids(shape: str, n: int) -> list[str]:
+    """``n`` fresh ids: ``random`` (UUIDv4 hex) or ``ordered`` (UUIDv7 hex, increasing)."""
+    if shape == "ordered":
+        return [uuid7_hex() for _ in range(n)]
+    return [uuid.uuid4().hex for _ in range(n)]
 
 
 def _free_port() -> int:
@@ -79,14 +92,15 @@ def _start_server(home: Path, database: str, workers: int = 1) -> tuple[Any, str
     raise RuntimeError((home / "server.log").read_text())
 
 
-def _json_bodies(rows: int, count: int, rng: np.random.Generator) -> list[bytes]:
+def _json_bodies(rows: int, count: int, rng: np.random.Generator, ids: str) -> list[bytes]:
     now = time.time()
     bodies = []
     for _ in range(count):
         x = rng.normal(size=(rows, 3))
+        pids = _new_ids(ids, rows)
         batch = [
             {
-                "id": uuid.uuid4().hex,
+                "id": pids[i],
                 "timestamp": now,
                 "prediction": int(x[i, 0] > 0),
                 "score": float(abs(x[i, 1]) % 1),
@@ -106,14 +120,14 @@ def _json_bodies(rows: int, count: int, rng: np.random.Generator) -> list[bytes]
     return bodies
 
 
-def _arrow_bodies(rows: int, count: int, rng: np.random.Generator) -> list[bytes]:
+def _arrow_bodies(rows: int, count: int, rng: np.random.Generator, ids: str) -> list[bytes]:
     bodies = []
     ts = pa.array(np.full(rows, int(time.time() * 1e6)), pa.timestamp("us", tz="UTC"))
     for _ in range(count):
         x = rng.normal(size=(rows, 3))
         table = pa.table(
             {
-                "id": [uuid.uuid4().hex for _ in range(rows)],
+                "id": _new_ids(ids, rows),
                 "timestamp": ts,
                 "prediction": (x[:, 0] > 0).astype(np.int64),
                 "score": np.abs(x[:, 1]) % 1,
@@ -245,24 +259,28 @@ def sdk_overhead(n: int = 200_000) -> dict[str, float]:
     }
 
 
-def stream_memory(url: str, token: str, proc: Any, total: int, rows: int) -> dict[str, float]:
-    """Send ``total`` fresh predictions in Arrow bodies; sample the server's RSS (all its
-    processes) as it goes."""
+def stream_memory(
+    url: str, token: str, proc: Any, total: int, rows: int, ids: str
+) -> dict[str, float]:
+    """Send ``total`` fresh predictions (ids of shape ``ids``) in Arrow bodies; sample the
+    server's RSS (all its processes) as it goes."""
     rng = np.random.default_rng(1)
-    body_pool = _arrow_bodies(rows, 4, rng)
+    body_pool = _arrow_bodies(rows, 4, rng, ids)
     headers = {
         "Authorization": f"Bearer {token}",
         "Content-Type": "application/vnd.apache.arrow.stream",
     }
     samples: list[tuple[int, float]] = []
     sent = 0
+    pids = _server_pids(proc)
+    server_cpu = _cpu_seconds(pids)
     started = time.perf_counter()
     with httpx.Client(base_url=url, timeout=120) as client:
         while sent < total:
             # fresh ids for every body: rewrite the id column of a pooled table
             table = ipc.open_stream(pa.BufferReader(body_pool[(sent // rows) % 4])).read_all()
-            ids = pa.array([f"s{sent + i}" for i in range(rows)])
-            table = table.set_column(table.schema.get_field_index("id"), "id", ids)
+            fresh = pa.array(_new_ids(ids, rows), pa.string())
+            table = table.set_column(table.schema.get_field_index("id"), "id", fresh)
             sink = io.BytesIO()
             with ipc.new_stream(sink, table.schema) as w:
                 w.write_table(table)
@@ -271,13 +289,19 @@ def stream_memory(url: str, token: str, proc: Any, total: int, rows: int) -> dic
             )
             r.raise_for_status()
             sent += rows
-            samples.append((sent, sum(_rss_mb(p) for p in _server_pids(proc))))
+            samples.append((sent, sum(_rss_mb(p) for p in pids)))
     elapsed = time.perf_counter() - started
     at = {
         f"rss_mb_at_{int(100 * f)}pct": samples[max(0, int(len(samples) * f) - 1)][1]
         for f in (0.1, 0.5, 1.0)
     }
-    return {"predictions": float(sent), "predictions_per_s": sent / elapsed, **at}
+    return {
+        "predictions": float(sent),
+        "predictions_per_s": sent / elapsed,
+        "server_cpu_ms_per_1k": 1e6 * (_cpu_seconds(pids) - server_cpu) / max(sent, 1),
+        "load_average_1m": os.getloadavg()[0],
+        **at,
+    }
 
 
 def _pg_database() -> tuple[str, Any] | None:
@@ -302,13 +326,19 @@ def _pg_database() -> tuple[str, Any] | None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--seconds", type=float, default=10.0, help="per phase; 0: no phases")
     ap.add_argument("--clients", type=int, default=2)
     ap.add_argument("--json-rows", type=int, default=1000)
     ap.add_argument("--arrow-rows", type=int, default=20_000)
     ap.add_argument("--dialect", choices=["sqlite", "postgresql", "both"], default="both")
     ap.add_argument(
         "--workers", type=int, default=1, help="steward serve --workers (server processes)"
+    )
+    ap.add_argument(
+        "--ids",
+        choices=["random", "ordered", "both"],
+        default="both",
+        help="id shape: random (UUIDv4), ordered (UUIDv7), or both, each on a fresh database",
     )
     ap.add_argument("--out", type=Path, default=None, help="also write the figures as JSON")
     ap.add_argument(
@@ -318,7 +348,6 @@ def main(argv: list[str] | None = None) -> int:
         help="also stream this many predictions (Arrow) and sample the server's memory",
     )
     args = ap.parse_args(argv)
-    rng = np.random.default_rng(0)
     results: dict[str, Any] = {
         "server_workers": args.workers,
         "clients": args.clients,
@@ -326,56 +355,99 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(f"SDK log_prediction: {results['sdk_log_prediction']}", file=sys.stderr)
     dialects = ["sqlite", "postgresql"] if args.dialect == "both" else [args.dialect]
+    shapes = ["random", "ordered"] if args.ids == "both" else [args.ids]
     n_json = max(4, int(args.seconds * 80))
     n_arrow = max(4, int(args.seconds * 25))
-    json_bodies = _json_bodies(args.json_rows, n_json, rng)
-    arrow_bodies = _arrow_bodies(args.arrow_rows, n_arrow, rng)
     for dialect in dialects:
-        with tempfile.TemporaryDirectory() as tmp:
-            home = Path(tmp)
-            cleanup = None
-            if dialect == "sqlite":
-                database = f"sqlite:///{home / 'bench.db'}"
-            else:
-                pg = _pg_database()
-                if pg is None:
-                    print("skip postgresql: STEWARD_TEST_POSTGRES_URL unset", file=sys.stderr)
-                    continue
-                database, cleanup = pg
-            proc, url, token = _start_server(home, database, args.workers)
-            print(f"{dialect}: steward serve --workers {args.workers}", file=sys.stderr)
-            try:
-                for name, bodies, ctype, rows in (
-                    ("json", json_bodies, "application/json", args.json_rows),
-                    ("arrow", arrow_bodies, "application/vnd.apache.arrow.stream", args.arrow_rows),
-                ):
-                    r = _drive(
-                        url,
-                        token,
-                        bodies,
-                        ctype,
-                        rows,
-                        args.seconds,
-                        args.clients,
-                        _server_pids(proc),
-                    )
-                    results[f"{dialect}_{name}"] = r
-                    print(f"{dialect} {name}: {r}", file=sys.stderr)
-                rss = sum(_rss_mb(pid) for pid in _server_pids(proc))
-                results[f"{dialect}_server_rss_mb"] = rss
-                if args.stream:
-                    r = stream_memory(url, token, proc, args.stream, args.arrow_rows)
-                    results[f"{dialect}_stream"] = r
-                    print(f"{dialect} stream: {r}", file=sys.stderr)
-            finally:
-                proc.terminate()
-                proc.wait(10)
-                if cleanup:
-                    cleanup()
+        for shape in shapes:
+            rng = np.random.default_rng(0)
+            phases = []
+            if args.seconds > 0:
+                phases = [
+                    ("json", _json_bodies(args.json_rows, n_json, rng, shape), args.json_rows),
+                    ("arrow", _arrow_bodies(args.arrow_rows, n_arrow, rng, shape), args.arrow_rows),
+                ]
+            key = f"{dialect}_{shape}"
+            if not _run_server(dialect, key, phases, args, shape, results):
+                break
+    for line in _summary(results):
+        print(line, file=sys.stderr)
     print(json.dumps(results, indent=2))
     if args.out:
         args.out.write_text(json.dumps(results, indent=2))
     return 0
+
+
+_CTYPE = {"json": "application/json", "arrow": "application/vnd.apache.arrow.stream"}
+
+
+def _run_server(
+    dialect: str,
+    key: str,
+    phases: list[tuple[str, list[bytes], int]],
+    args: argparse.Namespace,
+    shape: str,
+    results: dict[str, Any],
+) -> bool:
+    """One fresh database and server: the throughput phases, then the stream, into
+    ``results[f"{key}_..."]``; ``False`` when the dialect is not available."""
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        cleanup = None
+        if dialect == "sqlite":
+            database = f"sqlite:///{home / 'bench.db'}"
+        else:
+            pg = _pg_database()
+            if pg is None:
+                print("skip postgresql: STEWARD_TEST_POSTGRES_URL unset", file=sys.stderr)
+                return False
+            database, cleanup = pg
+        proc, url, token = _start_server(home, database, args.workers)
+        print(f"{key}: steward serve --workers {args.workers}", file=sys.stderr)
+        try:
+            for name, bodies, rows in phases:
+                r = _drive(
+                    url,
+                    token,
+                    bodies,
+                    _CTYPE[name],
+                    rows,
+                    args.seconds,
+                    args.clients,
+                    _server_pids(proc),
+                )
+                results[f"{key}_{name}"] = r
+                print(f"{key} {name}: {r}", file=sys.stderr)
+            results[f"{key}_server_rss_mb"] = sum(_rss_mb(pid) for pid in _server_pids(proc))
+            if args.stream:
+                r = stream_memory(url, token, proc, args.stream, args.arrow_rows, shape)
+                results[f"{key}_stream"] = r
+                print(f"{key} stream: {r}", file=sys.stderr)
+        finally:
+            proc.terminate()
+            proc.wait(10)
+            if cleanup:
+                cleanup()
+    return True
+
+
+def _summary(results: dict[str, Any]) -> list[str]:
+    """The throughput phases as Markdown table rows."""
+    lines = [
+        "| database | ids | body | workers | predictions/s | p50 / p99 request "
+        "| server CPU / 1k | load |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for key, r in results.items():
+        parts = key.split("_")
+        if len(parts) != 3 or parts[2] not in _CTYPE:
+            continue
+        lines.append(
+            f"| {parts[0]} | {parts[1]} | {parts[2]} | {results['server_workers']} "
+            f"| {r['predictions_per_s']:,.0f} | {r['p50_ms']:.0f} / {r['p99_ms']:.0f} ms "
+            f"| {r['server_cpu_ms_per_1k']:.1f} ms | {r['load_average_1m']:.1f} |"
+        )
+    return lines
 
 
 def _rss_mb(pid: int) -> float:
