@@ -15,9 +15,9 @@ from their formulas, which keeps ``scipy.stats`` (0.7 s to import) out of a drif
   scipy evaluates it in a scalar double-double loop that takes seconds at
   ``n ≈ 500 000``; here the terms are one vectorised pass, each binomial
   probability in Loader's saddle-point form (:func:`_smirnov`); all terms are
-  positive, so the sum keeps about 1e-12 relative accuracy. (Beyond ``n`` of about
-  a million scipy switches to an approximation of its own, about 1e-6 apart from
-  this exact sum.)
+  positive, so the sum keeps about 1e-12 relative accuracy. Above ``n = 1 000 000``
+  ``scipy.special.smirnov`` itself switches to an asymptotic series, which is fast,
+  and is called as scipy does (the sum would need memory in proportion to ``n``).
 * ``n d² < 2.2`` with ``n > 100 000`` or ``n d^1.5 > 1.4``: ``1 - P(D_n <= d)`` from the
   Pelz–Good (1976) asymptotic series ``K0(z) + K1(z)/√n + K2(z)/n + K3(z)/n^1.5``,
   ``z = d √n`` (:func:`_pelz_good_cdf`).
@@ -39,6 +39,8 @@ __all__ = ["kstwo_sf"]
 _LOG_2PI = math.log(2.0 * math.pi)
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
 _PI2 = math.pi**2
+#: scipy.special.smirnov sums exactly up to this n and uses an asymptotic series above.
+_SMIRNOV_EXACT_N = 1_000_000
 #: ``log(k!) - log(sqrt(2 pi k) (k/e)^k)`` for k = 0..15, where the series is too short.
 _STIRLING_ERROR_SMALL = np.array(
     [0.0]
@@ -70,12 +72,17 @@ def kstwo_sf(d: float, n: int) -> float:
 
 
 def _smirnov(n: int, d: float) -> float:
-    """One-sided exact Smirnov survival function ``P(D+_n >= d)`` (Birnbaum–Tingey).
+    """One-sided Smirnov survival function ``P(D+_n >= d)``: exact (Birnbaum–Tingey) up
+    to ``n = 1 000 000``, scipy's own asymptotic series above.
 
     Term ``v`` is ``binom_pmf(v, n, p) / p`` with ``p = d + v/n``, in Loader's (2000)
     saddle-point form: Stirling's error terms, and the deviance of ``v`` from the mean
     ``n p = v + n d`` written with ``log1p`` so that no digits cancel at large ``n``.
     """
+    if n > _SMIRNOV_EXACT_N:
+        import scipy.special  # lazily, as every scipy import here
+
+        return float(scipy.special.smirnov(n, d))
     nd = n * d
     last = math.floor(n * (1.0 - d))
     if n - last <= nd:  # p = 1 at the last term, whose probability is then 0
