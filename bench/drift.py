@@ -46,6 +46,7 @@ PEER_SCRIPT = HERE / "_peer_drift.py"
 TOOLS = [
     "steward-cli",
     "steward-cli-univariate",
+    "steward-cli-pca",
     "steward-api",
     "steward-api-arrow",
     "scipy",
@@ -55,6 +56,7 @@ TOOLS = [
 LABELS = {
     "steward-cli": "modelsteward, `steward drift --format json` (whole CLI run, defaults)",
     "steward-cli-univariate": "modelsteward, the same with `--no-multivariate`",
+    "steward-cli-pca": "modelsteward, the same with `--no-domain-classifier` (PCA view only)",
     "steward-api": "modelsteward, `modelsteward.drift()` on pandas in memory",
     "steward-api-arrow": "modelsteward, `modelsteward.drift()` on Arrow in memory",
     "scipy": "bare scipy loop: `ks_2samp` / chi², p < 0.05",
@@ -64,6 +66,7 @@ LABELS = {
 TIMED = {
     "steward-cli": "start-up + read + compute",
     "steward-cli-univariate": "start-up + read + compute",
+    "steward-cli-pca": "start-up + read + compute",
     "steward-api": "compute",
     "steward-api-arrow": "compute",
     "scipy": "compute",
@@ -71,6 +74,12 @@ TIMED = {
     "evidently": "compute",
 }
 PEERS = {"scipy", "nannyml", "evidently"}
+#: Our CLI variants: the flags each adds to `steward drift ... --format json`.
+CLI_FLAGS = {
+    "steward-cli": [],
+    "steward-cli-univariate": ["--no-multivariate"],
+    "steward-cli-pca": ["--no-domain-classifier"],
+}
 
 
 def steward_exe() -> str:
@@ -108,10 +117,8 @@ def short(col: dict[str, Any]) -> str:
 
 # ------------------------------------------------------------------------- one run
 def _command(tool: str, ref: Path, cur: Path, out: Path) -> list[str]:
-    if tool == "steward-cli":
-        return [steward_exe(), "drift", str(ref), str(cur), "--format", "json"]
-    if tool == "steward-cli-univariate":
-        return [steward_exe(), "drift", str(ref), str(cur), "--format", "json", "--no-multivariate"]
+    if tool in CLI_FLAGS:
+        return [steward_exe(), "drift", str(ref), str(cur), "--format", "json", *CLI_FLAGS[tool]]
     py = str(PEERS_PY) if tool in PEERS else sys.executable
     base = [py, str(PEER_SCRIPT), "--ref", str(ref), "--cur", str(cur), "--out", str(out)]
     if tool == "steward-api":
@@ -300,7 +307,7 @@ def ratios(size_out: dict[str, Any]) -> dict[str, Any]:
     tools = size_out["tools"]
     targets = {"nannyml": 10.0, "evidently": 50.0, "scipy": 1.0}
     res: dict[str, Any] = {}
-    for ours in ("steward-cli", "steward-cli-univariate"):
+    for ours in CLI_FLAGS:
         ours_s = tools.get(ours, {}).get("drift", {}).get("seconds")
         if not ours_s:
             continue
@@ -405,7 +412,7 @@ def markdown(results: dict[str, Any]) -> str:
                 f"our peak {fmt_mb(m['peak_rss_mb'])} (target < 1 GB: "
                 f"{'met' if m['met'] else 'MISSED'})"
             )
-            variant = "defaults" if ours == "steward-cli" else "`--no-multivariate`"
+            variant = " ".join(f"`{f}`" for f in CLI_FLAGS[ours]) or "defaults"
             lines.append(
                 f"Ratios vs our whole CLI run ({variant}; peers compute only): " + "; ".join(parts)
             )

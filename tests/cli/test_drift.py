@@ -114,3 +114,19 @@ def test_bad_input_is_one_error_line_and_exit_2(
     assert len(lines) == 1 and lines[0].startswith("error: ")
     assert message in lines[0]
     assert "Traceback" not in captured.err and captured.out == ""
+
+
+def test_no_domain_classifier_keeps_the_pca_view(
+    files: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    ref, cur, _ = files
+    args = ["drift", str(ref), str(cur), "--no-domain-classifier"]
+    assert main([*args, "--format", "json"]) == 0
+    views = json.loads(capsys.readouterr().out)["multivariate"]
+    assert views["domain_classifier"]["status"] == "skipped"
+    assert "turned off" in views["domain_classifier"]["reason"]
+    assert views["pca_reconstruction"]["status"] == "ok"
+    assert views["pca_reconstruction"]["drifted"] is True
+    html = tmp_path / "report.html"
+    assert main([*args, "--format", "html", "-o", str(html)]) == 0
+    assert "turned off (domain_classifier=False)" in html.read_text(encoding="utf-8")

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from modelsteward.datadrift import drift
+from tests.conftest import run_fresh_python
 
 
 def _correlated(n: int, rho: float, rng: np.random.Generator) -> pa.Table:
@@ -84,3 +89,19 @@ def test_threads_started_inside_get_one_openmp_thread_too() -> None:
             assert limited.submit(_openmp_effective_n_threads).result() == 1
         assert _openmp_effective_n_threads() == 1
     assert unlimited == _openmp_effective_n_threads()
+
+
+def test_without_the_domain_classifier_scikit_learn_is_never_imported(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    for side, rho in (("ref", 0.0), ("cur", 0.9)):
+        pq.write_table(_correlated(3000, rho, rng), tmp_path / f"{side}.parquet")
+    code = (
+        "import json, sys\n"
+        "from modelsteward import drift\n"
+        f"r = drift({str(tmp_path / 'ref.parquet')!r}, {str(tmp_path / 'cur.parquet')!r}, "
+        "domain_classifier=False)\n"
+        "views = r.to_dict()['multivariate']\n"
+        "print(json.dumps([views['domain_classifier']['status'], "
+        "views['pca_reconstruction']['drifted'], 'sklearn' in sys.modules]))\n"
+    )
+    assert json.loads(run_fresh_python(code)) == ["skipped", True, False]

@@ -61,6 +61,14 @@ def drift_command(
         bool,
         typer.Option("--multivariate/--no-multivariate", help="Domain classifier and PCA views."),
     ] = True,
+    domain_classifier: Annotated[
+        bool,
+        typer.Option(
+            "--domain-classifier/--no-domain-classifier",
+            help="The multivariate domain classifier (scikit-learn; about 3 s of CPU). "
+            "Without it the PCA view still runs.",
+        ),
+    ] = True,
     drift_share: Annotated[
         float, typer.Option("--drift-share", help="Share of drifted columns for dataset drift.")
     ] = 0.5,
@@ -80,6 +88,7 @@ def drift_command(
             schema=parse_pairs(schema, "--schema"),
             columns=[c.strip() for c in columns.split(",") if c.strip()] if columns else None,
             multivariate=multivariate,
+            domain_classifier=domain_classifier,
             drift_share_threshold=drift_share,
             progress=update,
         )

@@ -36,12 +36,18 @@ PCA_VARIANCE = 0.65
 PCA_CHUNKS = 10
 MIN_ROWS = 50
 
+
 Sample = tuple[str, str, np.ndarray, np.ndarray]
 MaybeSample = tuple[str, str, np.ndarray | None, np.ndarray | None]
 
 
-def multivariate_drift(samples: list[MaybeSample], *, seed: int = 0) -> dict[str, Any]:
+def multivariate_drift(
+    samples: list[MaybeSample], *, seed: int = 0, domain_classifier: bool = True
+) -> dict[str, Any]:
     """Both multivariate views from per-column samples ``(name, kind, reference, current)``.
+
+    ``domain_classifier=False`` skips the classifier (reported as skipped, with the
+    reason) and computes the PCA view only.
 
     >>> rng = np.random.default_rng(1)
     >>> ref = rng.normal(size=(2, 600)); cur = rng.normal(size=(2, 600))
@@ -61,7 +67,11 @@ def multivariate_drift(samples: list[MaybeSample], *, seed: int = 0) -> dict[str
     # instead of 2 ms on a busy 2-core machine); parallelism comes from our own threads.
     with _one_thread_per_library() as single_threaded:
         return {
-            "domain_classifier": _domain_classifier(usable, seed, single_threaded),
+            "domain_classifier": (
+                _domain_classifier(usable, seed, single_threaded)
+                if domain_classifier
+                else _skipped("turned off (domain_classifier=False)", **_classifier_blank())
+            ),
             "pca_reconstruction": _pca_reconstruction(
                 [s for s in usable if s[1] in ("numeric", "boolean")], seed
             ),
@@ -90,15 +100,15 @@ def _skipped(reason: str, **extra: Any) -> dict[str, Any]:
     return {"status": "skipped", "reason": reason, "drifted": None, **extra}
 
 
+def _classifier_blank() -> dict[str, Any]:
+    """The domain classifier's fields when it did not run."""
+    return {"threshold": AUC_THRESHOLD, "auc": None, "auc_ci": None, "top_features": []}
+
+
 def _domain_classifier(
     samples: list[Sample], seed: int, thread_setup: Callable[[], None]
 ) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "threshold": AUC_THRESHOLD,
-        "auc": None,
-        "auc_ci": None,
-        "top_features": [],
-    }
+    base = _classifier_blank()
     try:
         from sklearn.ensemble import HistGradientBoostingClassifier
         from sklearn.model_selection import StratifiedKFold
