@@ -218,8 +218,8 @@ def test_mlflow_is_imported_with_its_telemetry_off(tmp_path: Path) -> None:
     """modelsteward sends no telemetry: a fresh process importing MLflow through it has no
     MLflow telemetry client (outside CI, where MLflow would otherwise start one)."""
     code = (
-        "from modelsteward.registry._mlflow import _mlflow\n"
-        "_mlflow()\n"
+        "from modelsteward.registry._mlflow_source import load_mlflow\n"
+        "load_mlflow()\n"
         "from mlflow.telemetry import get_telemetry_client\n"
         "print(get_telemetry_client() is None)\n"
     )
