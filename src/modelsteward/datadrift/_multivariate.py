@@ -36,7 +36,6 @@ PCA_VARIANCE = 0.65
 PCA_CHUNKS = 10
 MIN_ROWS = 50
 
-
 Sample = tuple[str, str, np.ndarray, np.ndarray]
 MaybeSample = tuple[str, str, np.ndarray | None, np.ndarray | None]
 

@@ -4,7 +4,8 @@
 ``D_n``; the two-sample KS test uses it with ``n = round(m*n/(m+n))``. scipy picks an
 algorithm by ``n`` and ``n d²`` (Simard & L'Ecuyer 2011). On the samples the drift engine
 sees (``n > 140``) two branches cover almost every case, and both are evaluated here
-from their formulas, which keeps ``scipy.stats`` (about 0.9 s of CPU to import) out of a drift run:
+from their formulas, which keeps ``scipy.stats`` (about 0.7 s of CPU to import) out of a
+drift run:
 
 * ``d >= 0.5`` or ``2.2 <= n d² < 370`` (p-values from about 1e-300 to 0.025):
   ``2 * smirnov(n, d)``, the one-sided exact Smirnov probability, as the
@@ -13,8 +14,8 @@ from their formulas, which keeps ``scipy.stats`` (about 0.9 s of CPU to import) 
       smirnov(n, d) = d * sum_{v=0}^{floor(n (1 - d))} binom_pmf(v, n, d + v/n) / (d + v/n)
 
   scipy evaluates it in a scalar double-double loop (0.7 s at ``n = 500 000``, 1.7 s
-  at ``n = 1 000 000`` on the bench machine); here the terms are one vectorised pass, each binomial
-  probability in Loader's saddle-point form (:func:`_smirnov`); all terms are
+  at ``n = 1 000 000`` on the bench machine); here the terms are one vectorised pass,
+  each binomial probability in Loader's saddle-point form (:func:`_smirnov`); all terms are
   positive, so the sum keeps about 1e-12 relative accuracy. Above ``n = 1 000 000``
   ``scipy.special.smirnov`` itself switches to an asymptotic series, which is fast,
   and is called as scipy does (the sum would need memory in proportion to ``n``).

@@ -1,0 +1,121 @@
+"""Where a 1M x 50 drift run spends its CPU: the imports, and each part of the compute.
+
+    python -m bench.drift_breakdown              # after `python -m bench.datagen --sizes 1m`
+
+1. Each heavy import, in a fresh interpreter that has numpy and pyarrow loaded already:
+   CPU seconds of ``scipy.special``, then ``scipy.stats``, then ``sklearn.ensemble``
+   (which imports scipy.stats and pandas itself).
+2. ``modelsteward.drift()`` on the tables already in memory as Arrow, with the imports
+   already paid, three ways: univariate only, with the PCA view only
+   (``domain_classifier=False``), and with both multivariate views (the defaults).
+   Wall and CPU seconds, ``--repeats`` times each; the difference between the last two
+   is the domain classifier's compute.
+3. Page faults and system time of a whole run, from ``os.wait4``: through the CLI,
+   which sets glibc's allocator thresholds (:mod:`modelsteward.cli._memory`), and
+   through a plain interpreter calling ``drift()``, which does not.
+
+Prints a Markdown table; nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench import datagen
+
+IMPORT_CODE = (
+    "import time, numpy, pyarrow\n"
+    "out = []\n"
+    "for name in ('scipy.special', 'scipy.stats', 'sklearn.ensemble'):\n"
+    "    t = time.process_time(); __import__(name); out.append(time.process_time() - t)\n"
+    "print(*out)\n"
+)
+
+CLI_CODE = (
+    "import sys\n"
+    "from modelsteward.cli import main\n"
+    "sys.exit(main(['drift', sys.argv[1], sys.argv[2], '--format', 'json', '-o', os.devnull]))\n"
+)
+PLAIN_CODE = (
+    "import sys\nfrom modelsteward import drift\ndrift(sys.argv[1], sys.argv[2]).to_json()\n"
+)
+
+
+def _imports() -> list[float]:
+    out = subprocess.run(
+        [sys.executable, "-c", IMPORT_CODE], capture_output=True, text=True, check=True
+    )
+    return [float(x) for x in out.stdout.split()]
+
+
+def _in_memory(folder: Path, repeats: int) -> dict[str, list[tuple[float, float]]]:
+    import pyarrow.parquet as pq
+    import scipy.stats  # noqa: F401  (imports paid up front)
+    import sklearn.ensemble  # noqa: F401
+
+    from modelsteward import drift
+
+    ref = pq.read_table(folder / "reference.parquet")
+    cur = pq.read_table(folder / "current.parquet")
+    ways = {
+        "univariate": {"multivariate": False},
+        "PCA view only": {"domain_classifier": False},
+        "both views (defaults)": {},
+    }
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name in ways}
+    for _ in range(repeats):
+        for name, options in ways.items():
+            wall, cpu = time.perf_counter(), time.process_time()
+            drift(ref, cur, **options)  # type: ignore[arg-type]
+            results[name].append((time.perf_counter() - wall, time.process_time() - cpu))
+    return results
+
+
+def _faults(code: str, folder: Path) -> tuple[float, int, float]:
+    args = [str(folder / "reference.parquet"), str(folder / "current.parquet")]
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import os\n" + code, *args], stdout=subprocess.DEVNULL
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    if status != 0:
+        raise SystemExit(f"error: the drift run exited with status {status}")
+    return time.perf_counter() - start, usage.ru_minflt, usage.ru_stime
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--size", default="1m", help="a bench.datagen size (default 1m)")
+    ap.add_argument("--repeats", type=int, default=2)
+    args = ap.parse_args(argv)
+    folder = datagen.DATA_DIR / "drift" / args.size
+    if not (folder / "reference.parquet").exists():
+        raise SystemExit(f"error: no {folder}; run python -m bench.datagen --sizes {args.size}")
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs\n")
+    special, stats, sklearn = _imports()
+    print("| import (fresh interpreter, numpy and pyarrow loaded) | CPU seconds |")
+    print("|---|---:|")
+    print(f"| scipy.special | {special:.2f} |")
+    print(f"| scipy.stats, after it | {stats:.2f} |")
+    print(f"| sklearn.ensemble, after both | {sklearn:.2f} |\n")
+    print("| `drift()` on Arrow in memory, imports paid | wall seconds | CPU seconds |")
+    print("|---|---:|---:|")
+    for name, runs in _in_memory(folder, args.repeats).items():
+        walls = ", ".join(f"{w:.2f}" for w, _ in runs)
+        cpus = ", ".join(f"{c:.2f}" for _, c in runs)
+        print(f"| {name} | {walls} | {cpus} |")
+    print("\n| whole run | wall seconds | page faults | system CPU seconds |")
+    print("|---|---:|---:|---:|")
+    for name, code in (("`steward drift` (mallopt)", CLI_CODE), ("`drift()`, plain", PLAIN_CODE)):
+        wall, faults, system = _faults(code, folder)
+        print(f"| {name} | {wall:.2f} | {faults:,} | {system:.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
