@@ -1,0 +1,160 @@
+"""The database's own floor for storing predictions, with no server and no modelsteward code.
+
+    python -m bench.insert_floor                       # SQLite, and PostgreSQL when
+    STEWARD_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
+        python -m bench.insert_floor                   # that variable names a database
+
+Rows of the ``predictions`` table's shape (migration 0001: model, id, time, version,
+prediction and score JSON text, latency, error, segment) go in ``--batch``-row
+transactions, ``--rows`` in all, by id shape (random ``uuid4().hex`` or time-ordered
+``modelsteward.ids.uuid7_hex``):
+
+* SQLite (``sqlite3``, WAL, ``synchronous=NORMAL`` as the store sets it):
+  ``executemany`` into the table with both of its indexes, and with none. Reported as
+  CPU microseconds per row (the process's own CPU; SQLite runs in it).
+* PostgreSQL (psycopg ``COPY``), into the table with both indexes, with
+  ``prediction_id`` in the database's default collation and in ``COLLATE "C"``
+  (migration 0005). Reported as rows per second, in a schema dropped afterwards.
+
+This is the ceiling the ingest path cannot beat: see the ingest section of BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from modelsteward.ids import uuid7_hex
+
+COLUMNS = (
+    "model_id, prediction_id, timestamp, version, prediction, score, latency_ms, error, segment"
+)
+INDEXES = (
+    "CREATE UNIQUE INDEX uq_ids ON predictions (model_id, prediction_id)",
+    "CREATE INDEX ix_time ON predictions (model_id, timestamp)",
+)
+
+
+def _ids(shape: str) -> Callable[[], str]:
+    return uuid7_hex if shape == "ordered" else (lambda: uuid.uuid4().hex)
+
+
+def _rows(make_id: Callable[[], str], n: int, start: int) -> list[tuple[object, ...]]:
+    return [
+        (
+            1,
+            make_id(),
+            f"2026-11-29 12:{(start + i) // 60_000 % 60:02d}:00.000000",
+            "v1",
+            "1",
+            "0.73",
+            1.5,
+            0,
+            None,
+        )
+        for i in range(n)
+    ]
+
+
+def sqlite_us_per_row(shape: str, rows: int, batch: int, *, indexes: bool) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        conn = sqlite3.connect(Path(tmp) / "floor.db", isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute(
+            "CREATE TABLE predictions (id INTEGER PRIMARY KEY, model_id INTEGER NOT NULL, "
+            "prediction_id VARCHAR(200) NOT NULL, timestamp TEXT NOT NULL, version TEXT, "
+            "prediction TEXT, score TEXT, latency_ms REAL, error BOOLEAN NOT NULL, segment TEXT)"
+        )
+        for ddl in INDEXES if indexes else ():
+            conn.execute(ddl)
+        sql = f"INSERT INTO predictions ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        make_id, cpu = _ids(shape), 0.0
+        for start in range(0, rows, batch):
+            data = _rows(make_id, batch, start)  # built outside the timed part
+            t = time.process_time()
+            conn.execute("BEGIN")
+            conn.executemany(sql, data)
+            conn.execute("COMMIT")
+            cpu += time.process_time() - t
+        conn.close()
+    return cpu / rows * 1e6
+
+
+def postgres_rows_per_s(url: str, shape: str, rows: int, batch: int, *, collate_c: bool) -> float:
+    import psycopg
+
+    schema = f"floor_{uuid.uuid4().hex[:8]}"
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+        try:
+            conn.execute(f"SET search_path TO {schema}")
+            collation = ' COLLATE "C"' if collate_c else ""
+            conn.execute(
+                "CREATE TABLE predictions (id BIGSERIAL PRIMARY KEY, model_id INTEGER NOT NULL, "
+                f"prediction_id VARCHAR(200){collation} NOT NULL, "
+                "timestamp TIMESTAMPTZ NOT NULL, version VARCHAR(200), prediction JSON, "
+                "score JSON, latency_ms DOUBLE PRECISION, error BOOLEAN NOT NULL, "
+                "segment VARCHAR(200))"
+            )
+            for ddl in INDEXES:
+                conn.execute(ddl)
+            make_id, elapsed = _ids(shape), 0.0
+            for start in range(0, rows, batch):
+                data = [(*r[:7], bool(r[7]), r[8]) for r in _rows(make_id, batch, start)]
+                t = time.perf_counter()
+                with (
+                    conn.transaction(),
+                    conn.cursor().copy(f"COPY predictions ({COLUMNS}) FROM STDIN") as copy,
+                ):
+                    for row in data:
+                        copy.write_row(row)
+                elapsed += time.perf_counter() - t
+        finally:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    return rows / elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=400_000)
+    ap.add_argument("--batch", type=int, default=20_000)
+    args = ap.parse_args(argv)
+    print(
+        f"load average {os.getloadavg()[0]:.2f}; {args.rows:,} rows in {args.batch:,}-row "
+        "transactions\n"
+    )
+    print("| SQLite `executemany` | random ids: µs CPU / row | ordered ids: µs CPU / row |")
+    print("|---|---:|---:|")
+    for indexes in (True, False):
+        cells = [
+            f"{sqlite_us_per_row(s, args.rows, args.batch, indexes=indexes):.2f}"
+            for s in ("random", "ordered")
+        ]
+        label = "both indexes" if indexes else "no index"
+        print(f"| {label} | {cells[0]} | {cells[1]} |")
+    url = os.environ.get("STEWARD_TEST_POSTGRES_URL")
+    if not url:
+        print("\n(PostgreSQL skipped: STEWARD_TEST_POSTGRES_URL is not set)")
+        return 0
+    print("\n| PostgreSQL `COPY`, both indexes | random ids: rows/s | ordered ids: rows/s |")
+    print("|---|---:|---:|")
+    for collate_c in (False, True):
+        cells = [
+            f"{postgres_rows_per_s(url, s, args.rows, args.batch, collate_c=collate_c):,.0f}"
+            for s in ("random", "ordered")
+        ]
+        label = '`COLLATE "C"` (migration 0005)' if collate_c else "database default collation"
+        print(f"| {label} | {cells[0]} | {cells[1]} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
