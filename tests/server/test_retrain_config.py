@@ -158,13 +158,17 @@ def test_the_served_app_retrains_from_the_settings_file_and_shows_the_loop(
     assert closed == [True]  # the app's shutdown closed it
 
 
+@pytest.mark.parametrize("config_file", [True, False], ids=["without-retrain", "no-file"])
 def test_a_server_without_retraining_never_imports_the_retraining_machinery(
-    tmp_path: Path,
+    tmp_path: Path, config_file: bool
 ) -> None:
     import subprocess
     import sys
 
-    (tmp_path / "steward.toml").write_text("evaluation_interval_seconds = 0\n", encoding="utf-8")
+    if config_file:
+        (tmp_path / "steward.toml").write_text(
+            "evaluation_interval_seconds = 0\n", encoding="utf-8"
+        )
     code = (
         "import sys\n"
         "from modelsteward.server import create_app\n"

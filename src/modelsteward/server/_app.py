@@ -156,6 +156,8 @@ def _retrain_dispatcher(settings: Settings, store: Store) -> RetrainDispatcher |
     and 100 MB to import; a server that retrains nothing should not pay for it.
     """
     path = _toml_file()
+    if not path.is_file():  # no configuration file (the usual case): nothing to retrain
+        return None
     with contextlib.suppress(OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         if "retrain" not in tomllib.loads(path.read_text(encoding="utf-8")):
             return None
