@@ -69,14 +69,16 @@ def _finite(value: Any) -> Any:
     return value
 
 
-_COLUMN_WISE = {int: pa.int64(), float: pa.float64(), str: pa.string(), bool: pa.bool_()}
+# Text is not here: json_column would turn it back into Python strings to encode them,
+# the same per-value loop as json_texts' own, plus the trip through Arrow.
+_COLUMN_WISE = {int: pa.int64(), float: pa.float64(), bool: pa.bool_()}
 
 
 def json_texts(values: Sequence[Any]) -> pa.Array:
     """JSON text of each value (``None`` stays null), as an Arrow string array.
 
-    Values all of one scalar type (besides ``None``) are converted column-wise by
-    :func:`json_column`; anything else value by value.
+    Integers, floats or booleans all of one type (besides ``None``) are converted
+    column-wise by :func:`json_column`; anything else, text included, value by value.
 
     >>> json_texts([1, None, "x", 2.5, [1]]).to_pylist()
     ['1', None, '"x"', '2.5', '[1]']
