@@ -36,6 +36,12 @@ __all__ = ["LATENCY_BUCKETS_S", "ServiceMetrics"]
 LATENCY_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
 
 
+def _bucket_counts(latency_s: np.ndarray) -> np.ndarray:
+    """How many of the values fall in each latency bucket (the last one: above them all)."""
+    bounds = np.asarray(LATENCY_BUCKETS_S)
+    return np.bincount(np.searchsorted(bounds, latency_s, side="left"), minlength=bounds.size + 1)
+
+
 class _Latency:
     __slots__ = ("buckets", "count", "total")
 
@@ -45,8 +51,7 @@ class _Latency:
         self.total = 0.0
 
     def add(self, values: np.ndarray) -> None:
-        idx = np.searchsorted(np.asarray(LATENCY_BUCKETS_S), values, side="left")
-        self.buckets += np.bincount(idx, minlength=len(self.buckets))
+        self.buckets += _bucket_counts(values)
         self.count += int(values.size)
         self.total += float(values.sum())
 
@@ -65,7 +70,6 @@ class ServiceMetrics(Collector):
         self.max_versions = max_versions
         self.store = store
         self.windows = windows or []
-        self.multiprocess_dir = multiprocess_dir
         self.registry = CollectorRegistry(auto_describe=True)
         self._lock = threading.Lock()
         self._predictions: dict[tuple[str, str], int] = defaultdict(int)
@@ -86,20 +90,19 @@ class ServiceMetrics(Collector):
             ["route"],
             registry=self.registry,
         )
-        self._shared: _SharedCounters | None = None
-        if multiprocess_dir is not None:
-            self._shared = _SharedCounters()
+        # In multi-process mode the ingest counters live only in the shared files.
+        self._shared = _SharedCounters(multiprocess_dir) if multiprocess_dir else None
         self.registry.register(self)
 
     def scrape_registry(self) -> CollectorRegistry:
         """The registry ``/metrics`` renders: this process's own, or, when several worker
         processes serve (``multiprocess_dir``), the sum over all of them."""
-        if self.multiprocess_dir is None:
+        if self._shared is None:
             return self.registry
         from prometheus_client import multiprocess
 
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry, path=self.multiprocess_dir)  # type: ignore[no-untyped-call]
+        multiprocess.MultiProcessCollector(registry, path=self._shared.path)  # type: ignore[no-untyped-call]
         registry.register(_Evaluations(self))
         return registry
 
@@ -121,9 +124,7 @@ class ServiceMetrics(Collector):
         versions = batch.version
         if len(batch) == 0:
             with self._lock:
-                self._duplicates[model] += duplicates
-                if self._shared is not None:
-                    self._shared.duplicates.labels(model).inc(duplicates)
+                self._count_duplicates(model, duplicates)
             return
         groups = []
         for version in pc.unique(versions).to_pylist():
@@ -136,23 +137,29 @@ class ServiceMetrics(Collector):
             errors = pc.sum(pc.filter(batch.error, mask)).as_py() or 0
             groups.append((version, int(pc.sum(mask).as_py() or 0), int(errors), lat / 1000.0))
         with self._lock:
-            self._duplicates[model] += duplicates
-            if self._shared is not None:
-                self._shared.duplicates.labels(model).inc(duplicates)
+            self._count_duplicates(model, duplicates)
             for version, count, errors, lat in groups:
                 key = (model, self._version(model, version))
+                if self._shared is not None:
+                    self._shared.add(key, count, errors, lat)
+                    continue
                 self._predictions[key] += count
                 self._errors[key] += errors
                 if lat.size:
                     self._latency.setdefault(key, _Latency()).add(lat)
-                if self._shared is not None:
-                    self._shared.add(key, count, errors, lat)
+
+    def _count_duplicates(self, model: str, duplicates: int) -> None:
+        if self._shared is not None:
+            self._shared.duplicates.labels(model).inc(duplicates)
+        else:
+            self._duplicates[model] += duplicates
 
     def observe_labels(self, model: str, count: int) -> None:
         with self._lock:
-            self._labels[model] += count
             if self._shared is not None:
                 self._shared.labels.labels(model).inc(count)
+            else:
+                self._labels[model] += count
 
     def describe(self) -> Iterator[Metric]:
         """Nothing up front: the families depend on what has been ingested and evaluated."""
@@ -201,14 +208,11 @@ class ServiceMetrics(Collector):
         yield dups
         yield labels
         yield latency
-        yield from self._evaluations()
+        yield from self.evaluations()
 
     def evaluations(self) -> Iterator[Metric]:
-        """The gauges of the newest evaluations (read from the store at each scrape)."""
-        return self._evaluations()
-
-    def _evaluations(self) -> Iterator[Metric]:
-        """The newest evaluated value of every metric, one gauge family per metric name."""
+        """The newest evaluated value of every metric, one gauge family per metric name
+        (read from the store at each scrape)."""
         if self.store is None or not self.windows:
             return
         from modelsteward.server._evaluate import parse_window
@@ -250,10 +254,11 @@ class _Evaluations(Collector):
 class _SharedCounters:
     """The ingest counters as prometheus_client metrics, which in multi-process mode
     (``PROMETHEUS_MULTIPROC_DIR`` set before the worker started) live in files that every
-    worker writes and the scrape sums. Same names, labels and buckets as the in-process
-    families of :class:`ServiceMetrics`."""
+    worker writes and the scrape sums (``path``). Same names, labels and buckets as the
+    in-process families of :class:`ServiceMetrics`."""
 
-    def __init__(self) -> None:
+    def __init__(self, path: str) -> None:
+        self.path = path
         self.predictions = Counter(
             "steward_predictions",
             "Predictions stored (duplicates excluded).",
@@ -288,11 +293,7 @@ class _SharedCounters:
             return
         # a histogram of the whole batch at once (Histogram.observe takes one value)
         child = self.latency.labels(*key)
-        bounds = np.asarray(LATENCY_BUCKETS_S)
-        counts = np.bincount(
-            np.searchsorted(bounds, latency_s, side="left"), minlength=bounds.size + 1
-        )
-        for bucket, n in zip(child._buckets, counts.tolist(), strict=True):
+        for bucket, n in zip(child._buckets, _bucket_counts(latency_s).tolist(), strict=True):
             if n:
                 bucket.inc(n)
         child._sum.inc(float(latency_s.sum()))
