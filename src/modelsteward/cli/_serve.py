@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from modelsteward.cli._app import app
 from modelsteward.cli._db import DatabaseOption, settings_for
 from modelsteward.errors import StewardError
+
+if TYPE_CHECKING:
+    from modelsteward.settings import Settings
 
 __all__ = ["serve"]
 
@@ -77,7 +80,7 @@ def serve(
     settings = settings.model_copy(update={"migrate_on_start": False})
     if workers > 1:
         store.close()
-        _serve_workers(settings.resolved_database_url(), dev, workers, bind_host, bind_port)
+        _serve_workers(settings, dev, workers, bind_host, bind_port)
         return
     application = create_app(settings, store=store, dev=dev)
     print(f"steward: serving on http://{bind_host}:{bind_port}", file=sys.stderr)
@@ -91,7 +94,7 @@ def serve(
     store.close()
 
 
-def _serve_workers(database_url: str, dev: bool, workers: int, host: str, port: int) -> None:
+def _serve_workers(settings: Settings, dev: bool, workers: int, host: str, port: int) -> None:
     """Run ``workers`` uvicorn worker processes, each building its app from the
     environment set here (see :mod:`modelsteward.server._workers`)."""
     import os
@@ -102,13 +105,12 @@ def _serve_workers(database_url: str, dev: bool, workers: int, host: str, port: 
     import uvicorn
 
     from modelsteward.server._workers import ENV_DEV, ENV_WORKER_DIR
-    from modelsteward.settings import load_settings
 
     folder = Path(tempfile.mkdtemp(prefix="steward-serve-"))
     (folder / "metrics").mkdir()
     os.environ.update(
         {
-            "STEWARD_DATABASE_URL": database_url,
+            "STEWARD_DATABASE_URL": settings.resolved_database_url(),
             ENV_DEV: "1" if dev else "0",
             ENV_WORKER_DIR: str(folder),
             # read by prometheus_client when a worker imports it
@@ -126,7 +128,7 @@ def _serve_workers(database_url: str, dev: bool, workers: int, host: str, port: 
             workers=workers,
             host=host,
             port=port,
-            log_level=load_settings().log_level,
+            log_level=settings.log_level,
             access_log=False,
         )
     finally:
