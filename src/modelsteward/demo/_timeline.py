@@ -41,12 +41,11 @@ class Timeline:
 
 
 def _failed_guardrails(details: Mapping[str, Any]) -> list[str]:
-    guard = details.get("evidence", {}).get("guardrails", {})
-    return sorted(k for k, v in guard.items() if v.get("verdict") == "fail")
+    return [name for name, verdict in _verdicts(details).items() if verdict == "fail"]
 
 
 def _verdicts(details: Mapping[str, Any]) -> dict[str, str]:
-    """Each guardrail's verdict at the look that moved the rollout (skipped ones left out)."""
+    """Each guardrail's verdict at the look that moved the rollout, by name."""
     guard = details.get("evidence", {}).get("guardrails", {})
     return {k: str(v.get("verdict")) for k, v in sorted(guard.items())}
 
