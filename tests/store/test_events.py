@@ -89,6 +89,26 @@ def test_bad_rows_reject_the_whole_batch(store: Store) -> None:
     assert store.models.stats("m").predictions == 0
 
 
+def test_times_outside_the_storable_range_are_refused_by_the_store(store: Store) -> None:
+    # Every ingest path goes through the store: the in-process SDK and the demo too.
+    store.models.create("m", "binary")
+    early = datetime(1, 1, 1, tzinfo=UTC)
+    late = datetime(9999, 12, 31, 23, 59, tzinfo=timezone(-timedelta(hours=14)))
+    rows = [
+        *_preds(["ok"]),
+        PredictionRecord(id="a", timestamp=early),
+        PredictionRecord(id="b", timestamp=late),
+    ]
+    with pytest.raises(BatchError) as info:
+        store.ingest_predictions("m", rows)
+    errors = [(e["row"], e["field"]) for e in info.value.errors]
+    assert errors == [(1, "timestamp"), (2, "timestamp")]
+    assert store.models.stats("m").predictions == 0
+    with pytest.raises(BatchError) as labels:
+        store.ingest_labels("m", [LabelRecord(id="ok", label=1, timestamp=early)])
+    assert labels.value.errors[0]["field"] == "timestamp"
+
+
 def test_unknown_model_is_not_found(store: Store) -> None:
     with pytest.raises(NotFoundError):
         store.ingest_predictions("ghost", _preds(["a"]))

@@ -23,6 +23,7 @@ from modelsteward.sdk._transport import (
     Transport,
     dumps,
 )
+from modelsteward.timestamps import storable
 
 __all__ = ["Monitor"]
 
@@ -411,10 +412,6 @@ def _close_at_exit(ref: weakref.ref[Monitor]) -> None:
         monitor.close()
 
 
-_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-_LATEST = datetime(9999, 1, 1, tzinfo=UTC)
-
-
 def _iso(ts: Any) -> str:
     """``ts`` (a datetime, naive meaning UTC, or Unix seconds) in ISO 8601; ValueError
     when it is none of those or falls outside 1970-9998 UTC, as the server refuses."""
@@ -423,7 +420,7 @@ def _iso(ts: Any) -> str:
             aware = ts if ts.tzinfo else ts.replace(tzinfo=UTC)
         else:
             aware = datetime.fromtimestamp(float(ts), UTC)
-        ok = _EARLIEST <= aware < _LATEST
+        ok = storable(aware)
     except (OverflowError, OSError, TypeError, ValueError) as exc:
         raise ValueError(f"timestamp {ts!r} is not a usable time: {exc}") from None
     if not ok:

@@ -22,7 +22,6 @@ from modelsteward.server._schemas import (
     ModelCreateIn,
     ModelInfoOut,
     ModelOut,
-    check_batch_timestamps,
 )
 from modelsteward.server._tables import read_table, table_to_batch
 from modelsteward.store import LabelRecord, Store
@@ -136,7 +135,6 @@ async def ingest_predictions(name: str, request: Request) -> dict[str, Any]:
         limit = request.app.state.settings.max_batch_rows
         if len(batch) > limit:
             raise InputError(f"The batch has {len(batch)} rows; the limit is {limit}.")
-        check_batch_timestamps(batch.timestamps)
         result, stored = store.ingest_batch(name, batch)
         metrics.observe_batch(name, batch, stored)
         return result.to_dict()

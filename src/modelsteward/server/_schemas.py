@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, JsonValue
 
 from modelsteward.settings import AlertRuleSettings
-from modelsteward.store import BatchError
+from modelsteward.timestamps import storable
 
 __all__ = [
     "AckIn",
@@ -34,7 +31,6 @@ __all__ = [
     "PredictionsIn",
     "RowErrorOut",
     "Timestamp",
-    "check_batch_timestamps",
 ]
 
 Text = Field(default=None, min_length=1, max_length=200)
@@ -57,45 +53,11 @@ def _not_a_number(value: Any) -> Any:
     return value
 
 
-_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-_LATEST = datetime(9999, 1, 1, tzinfo=UTC)
-
-
 def _in_range(value: datetime) -> datetime:
-    """Refuse date-times a day's arithmetic would overflow (years 1 and 9999)."""
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    try:
-        ok = _EARLIEST <= aware < _LATEST
-    except OverflowError:  # a UTC offset past year 1 or 9999
-        ok = False
-    if not ok:
+    """Refuse date-times outside the storable range (:mod:`modelsteward.timestamps`)."""
+    if not storable(value):
         raise ValueError("expected a date-time from 1970-01-01 to 9998-12-31")
     return value
-
-
-def check_batch_timestamps(timestamps: pa.Array) -> None:
-    """422 (:class:`BatchError`, rows named) for a prediction time outside 1970-9998 UTC.
-
-    A time such as ``9999-12-31T23:59:59-14:00`` is year 10000 in UTC: stored, it would
-    make every later read of the model fail. Vectorised: one pass over the column.
-    """
-    if len(timestamps) == 0:
-        return
-    lo = pa.scalar(_EARLIEST, timestamps.type)
-    hi = pa.scalar(_LATEST, timestamps.type)
-    outside = pc.or_(pc.less(timestamps, lo), pc.greater_equal(timestamps, hi))
-    if not pc.any(outside).as_py():
-        return
-    rows = np.flatnonzero(outside.to_numpy(zero_copy_only=False))
-    errors = [
-        {"row": int(r), "field": "timestamp", "error": "must be from 1970-01-01 to 9998-12-31 UTC"}
-        for r in rows
-    ]
-    raise BatchError(
-        f"{len(errors)} timestamp(s) outside 1970-01-01 to 9998-12-31 UTC; first at row "
-        f"{errors[0]['row']}. Nothing was stored.",
-        errors,
-    )
 
 
 Timestamp = Annotated[datetime, AfterValidator(_in_range)]

@@ -34,7 +34,11 @@ from modelsteward.store._repos import (
     ProfileRepository,
 )
 from modelsteward.store._retention import FeatureArchive
-from modelsteward.store._validate import check_labels, check_predictions
+from modelsteward.store._validate import (
+    check_batch_timestamps,
+    check_labels,
+    check_predictions,
+)
 
 if TYPE_CHECKING:
     from modelsteward.settings import Settings
@@ -140,8 +144,10 @@ class Store:
 
     def ingest_batch(self, model: str, batch: PredictionBatch) -> tuple[IngestResult, np.ndarray]:
         """Store a batch given as columns (see :meth:`ingest_predictions`); the result and,
-        per row, whether it was stored now (``False`` for a duplicate)."""
+        per row, whether it was stored now (``False`` for a duplicate). Times outside the
+        storable range (:mod:`modelsteward.timestamps`) fail the whole batch."""
         model_id = self.models.id_of(model)
+        check_batch_timestamps(batch.timestamps)
         if len(batch) == 0:
             return IngestResult(accepted=0), np.zeros(0, dtype=bool)
         has_features = batch.features is not None and batch.features.num_columns > 0

@@ -6,10 +6,15 @@ import math
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from modelsteward.store._domain import LabelRecord, PredictionRecord
 from modelsteward.store._errors import BatchError
+from modelsteward.timestamps import EARLIEST, LATEST, RANGE_TEXT, storable
 
-__all__ = ["check_labels", "check_predictions"]
+__all__ = ["check_batch_timestamps", "check_labels", "check_predictions"]
 
 _MAX_TEXT = 200
 
@@ -32,6 +37,8 @@ def _row_errors(r: PredictionRecord) -> list[tuple[str, str]]:
             errs.append((field, msg))
     if not isinstance(r.timestamp, datetime) or r.timestamp.tzinfo is None:
         errs.append(("timestamp", "must be a timezone-aware datetime"))
+    elif not storable(r.timestamp):
+        errs.append(("timestamp", f"must be {RANGE_TEXT}"))
     if r.latency_ms is not None and (
         isinstance(r.latency_ms, bool)
         or not isinstance(r.latency_ms, int | float)
@@ -68,6 +75,8 @@ def check_labels(records: list[LabelRecord]) -> None:
             errors.append({"row": i, "field": "id", "error": msg})
         if r.timestamp is not None and r.timestamp.tzinfo is None:
             errors.append({"row": i, "field": "timestamp", "error": "must be timezone-aware"})
+        elif r.timestamp is not None and not storable(r.timestamp):
+            errors.append({"row": i, "field": "timestamp", "error": f"must be {RANGE_TEXT}"})
     if errors:
         first = errors[0]
         raise BatchError(
@@ -75,3 +84,26 @@ def check_labels(records: list[LabelRecord]) -> None:
             f"{first['field']} {first['error']}. Nothing was stored.",
             errors,
         )
+
+
+def check_batch_timestamps(timestamps: pa.Array) -> None:
+    """:class:`BatchError` (rows named) for a prediction time outside the storable range
+    (:mod:`modelsteward.timestamps`). Vectorised: one pass over the column.
+
+    >>> import datetime as dt
+    >>> check_batch_timestamps(pa.array([dt.datetime(2026, 1, 1)], pa.timestamp("us", "UTC")))
+    """
+    if len(timestamps) == 0:
+        return
+    lo = pa.scalar(EARLIEST, timestamps.type)
+    hi = pa.scalar(LATEST, timestamps.type)
+    outside = pc.or_(pc.less(timestamps, lo), pc.greater_equal(timestamps, hi))
+    if not pc.any(outside).as_py():
+        return
+    rows = np.flatnonzero(outside.to_numpy(zero_copy_only=False))
+    errors = [{"row": int(r), "field": "timestamp", "error": f"must be {RANGE_TEXT}"} for r in rows]
+    raise BatchError(
+        f"{len(errors)} timestamp(s) outside 1970-01-01 to 9998-12-31 UTC; first at row "
+        f"{errors[0]['row']}. Nothing was stored.",
+        errors,
+    )
