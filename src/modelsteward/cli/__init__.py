@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 from modelsteward.cli._app import app
+from modelsteward.cli._cpu import avoid_slow_avx512_sort
 from modelsteward.errors import StewardError
 
 __all__ = ["app", "main", "run"]
@@ -33,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> None:
     """Console-script entry point: exit with :func:`main`'s status."""
+    avoid_slow_avx512_sort()  # before anything imports numpy
     sys.exit(main())
 
 

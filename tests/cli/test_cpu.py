@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from modelsteward.cli._cpu import avoid_slow_avx512_sort, is_zen4
+from tests.conftest import run_fresh_python
+
+ZEN4 = "vendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 17\nflags\t\t: avx2 avx512f\n"
+ZEN3 = "vendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 1\nflags\t\t: fpu avx2 sse4_2\n"
+ZEN5 = "vendor_id\t: AuthenticAMD\ncpu family\t: 26\nmodel\t\t: 2\nflags\t\t: fpu avx2 avx512f\n"
+INTEL = "vendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 143\nflags\t\t: fpu avx2 avx512f\n"
+
+
+def _cpuinfo(tmp_path: Path, first: str, rest: str = "") -> Path:
+    path = tmp_path / "cpuinfo"
+    path.write_text(f"processor\t: 0\n{first}\n{rest}", encoding="ascii")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [(ZEN4, True), (ZEN3, False), (ZEN5, False), (INTEL, False), ("", False)],
+    ids=["zen4", "zen3-no-avx512", "zen5", "intel", "empty"],
+)
+def test_only_amd_family_19h_with_avx512_counts_as_zen4(
+    tmp_path: Path, text: str, expected: bool
+) -> None:
+    assert is_zen4(_cpuinfo(tmp_path, text)) is expected
+
+
+def test_only_the_first_processor_block_is_read(tmp_path: Path) -> None:
+    # A later block cannot turn an Intel machine into a Zen 4 one.
+    assert is_zen4(_cpuinfo(tmp_path, INTEL, "processor\t: 1\n" + ZEN4)) is False
+
+
+def test_missing_cpuinfo_is_not_zen4(tmp_path: Path) -> None:
+    assert is_zen4(tmp_path / "absent") is False
+
+
+def test_does_nothing_once_numpy_is_imported(tmp_path: Path) -> None:
+    import numpy  # noqa: F401  (imported in this test process anyway)
+
+    environ: dict[str, str] = {}
+    assert avoid_slow_avx512_sort(environ, _cpuinfo(tmp_path, ZEN4)) is False
+    assert environ == {}
+
+
+def _fresh_run(cpuinfo: Path, preset: str | None) -> dict[str, object]:
+    code = (
+        "import json, os, sys\n"
+        "from pathlib import Path\n"
+        "from modelsteward.cli._cpu import avoid_slow_avx512_sort\n"
+        f"env = {{}} if {preset!r} is None else {{'NPY_DISABLE_CPU_FEATURES': {preset!r}}}\n"
+        f"changed = avoid_slow_avx512_sort(env, Path({str(cpuinfo)!r}))\n"
+        "print(json.dumps({'changed': changed, 'env': env, 'numpy': 'numpy' in sys.modules}))\n"
+    )
+    result: dict[str, object] = json.loads(run_fresh_python(code))
+    return result
+
+
+def test_sets_the_variable_on_zen4_before_numpy_loads(tmp_path: Path) -> None:
+    out = _fresh_run(_cpuinfo(tmp_path, ZEN4), None)
+    assert out["changed"] is True
+    assert out["numpy"] is False  # deciding did not import numpy
+    env = out["env"]
+    assert isinstance(env, dict)
+    assert "AVX512_ICL" in env["NPY_DISABLE_CPU_FEATURES"]
+
+
+def test_leaves_other_cpus_and_a_user_setting_alone(tmp_path: Path) -> None:
+    assert _fresh_run(_cpuinfo(tmp_path, INTEL), None) == {
+        "changed": False,
+        "env": {},
+        "numpy": False,
+    }
+    mine = _fresh_run(_cpuinfo(tmp_path, ZEN4), "AVX512_SPR")
+    assert mine["changed"] is False
+    assert mine["env"] == {"NPY_DISABLE_CPU_FEATURES": "AVX512_SPR"}
+
+
+def test_the_cli_package_does_not_import_numpy() -> None:
+    # run() can only steer numpy if importing the entry point leaves numpy unloaded.
+    assert run_fresh_python("import sys, modelsteward.cli; print('numpy' in sys.modules)") == (
+        "False"
+    )
+
+
+@pytest.mark.skipif(not is_zen4(), reason="needs an AVX-512 AMD family 19h CPU")
+def test_numpy_accepts_the_setting_and_drops_avx512() -> None:
+    code = (
+        "import os, warnings\n"
+        "warnings.simplefilter('error')\n"  # numpy warns on a feature name it does not know
+        "from modelsteward.cli._cpu import avoid_slow_avx512_sort\n"
+        "assert avoid_slow_avx512_sort()\n"
+        "import numpy as np\n"
+        "from numpy._core._multiarray_umath import __cpu_features__ as features\n"
+        "print(features.get('AVX512_ICL'))\n"
+    )
+    assert run_fresh_python(code) == "False"
