@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from hypothesis import given
 from hypothesis import strategies as st
@@ -106,3 +107,28 @@ def test_drift_on_parquet_without_multivariate_never_imports_pandas(tmp_path: Pa
         "print('pandas' in sys.modules)\n"
     )
     assert run_fresh_python(code) == "False"
+
+
+@given(
+    st.lists(
+        st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c", "é", ""])), max_size=30),
+        min_size=1,
+        max_size=4,
+    ),
+    st.integers(0, 5),
+)
+def test_dictionary_counts_equal_counting_the_decoded_text(
+    chunks: list[list[str | None]], offset: int
+) -> None:
+    # Chunks with their own dictionaries (one of them holding an entry no row uses),
+    # nulls, and a slice with a non-zero offset: counted on the indices, the result
+    # must equal counting the plain strings.
+    encoded = [pa.array(chunk, type=pa.string()).dictionary_encode() for chunk in chunks]
+    encoded.append(pa.DictionaryArray.from_arrays(pa.array([1, 1], pa.int32()), ["unused", "b"]))
+    column = pa.chunked_array(encoded)
+    column = column.slice(min(offset, len(column)))
+    expected = category_counts(pc.cast(column, pa.string()))
+    counted = category_counts(column)
+    assert counted.categories.tolist() == expected.categories.tolist()
+    assert counted.counts.tolist() == expected.counts.tolist()
+    assert counted.nulls == expected.nulls

@@ -146,19 +146,14 @@ def numeric_values(column: pa.ChunkedArray | pa.Array) -> NumericValues:
 def category_counts(column: pa.ChunkedArray | pa.Array) -> CategoryCounts:
     """Count each distinct value of a column; values are compared as text."""
     nulls = int(column.null_count)
-    dictionary = pa.types.is_dictionary(column.type)
-    if not dictionary and not (
-        pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
-    ):
-        column = pc.cast(column, pa.string())
-    # A dictionary column is counted on its indices (no string is decoded per row);
-    # only the distinct values are decoded afterwards.
-    counted = pc.value_counts(column)
-    values = counted.field("values")
-    if dictionary:
-        values = pc.cast(values, pa.string())
-    counts = as_numpy(counted.field("counts")).astype(np.int64)
-    names = values.to_pylist()  # the distinct values only: few, even for big columns
+    if pa.types.is_dictionary(column.type):
+        names, counts = _dictionary_counts(column)
+    else:
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            column = pc.cast(column, pa.string())
+        counted = pc.value_counts(column)
+        counts = as_numpy(counted.field("counts")).astype(np.int64)
+        names = counted.field("values").to_pylist()  # the distinct values only: few
     keep = np.array([name is not None for name in names], dtype=bool)
     text = np.array([name for name in names if name is not None], dtype=str)
     # Chunks of a dictionary column may carry different dictionaries; the same text
@@ -167,3 +162,23 @@ def category_counts(column: pa.ChunkedArray | pa.Array) -> CategoryCounts:
     totals = np.zeros(categories.size, dtype=np.int64)
     np.add.at(totals, where, counts[keep])
     return CategoryCounts(categories=categories.astype(object), counts=totals, nulls=nulls)
+
+
+def _dictionary_counts(column: pa.ChunkedArray | pa.Array) -> tuple[list[object], np.ndarray]:
+    """Counts of a dictionary column's values, by ``bincount`` on each chunk's indices.
+
+    No string is decoded per row, and no hash table is built (``pc.value_counts``
+    hashes the indices: about ten times slower on a 1M-row column). Dictionary entries
+    that no row uses are left out, as ``value_counts`` leaves them out.
+    """
+    names: list[object] = []
+    parts: list[np.ndarray] = []
+    for chunk in _chunks(column):
+        indices = _data_view(chunk.indices)
+        if chunk.null_count:
+            indices = indices[_validity(chunk)]
+        counts = np.bincount(indices, minlength=len(chunk.dictionary))
+        (used,) = np.nonzero(counts)
+        names.extend(pc.cast(chunk.dictionary.take(from_numpy(used)), pa.string()).to_pylist())
+        parts.append(counts[used])
+    return names, _joined(parts, pa.int64()).astype(np.int64, copy=False)
