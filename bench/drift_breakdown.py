@@ -10,9 +10,15 @@
    (``domain_classifier=False``), and with both multivariate views (the defaults).
    Wall and CPU seconds, ``--repeats`` times each; the difference between the last two
    is the domain classifier's compute.
+   This part runs in the bench's own interpreter, with numpy's CPU dispatch as it
+   finds it; the table says which (run under ``NPY_DISABLE_CPU_FEATURES=...`` to
+   compare).
 3. Page faults and system time of a whole run, from ``os.wait4``: through the CLI,
-   which sets glibc's allocator thresholds (:mod:`modelsteward.cli._memory`), and
-   through a plain interpreter calling ``drift()``, which does not.
+   which sets glibc's allocator thresholds (:mod:`modelsteward.cli._memory`) and, on
+   AMD Zen 4, keeps numpy off its AVX-512 sort (:mod:`modelsteward.cli._cpu`), and
+   through a plain interpreter calling ``drift()``, which does neither.
+4. ``np.sort`` of 1M float64 in fresh interpreters: numpy's default dispatch, and the
+   setting the CLI applies on Zen 4 (on other CPUs the two rows are the same).
 
 Prints a Markdown table; nothing is written.
 """
@@ -38,12 +44,43 @@ IMPORT_CODE = (
 
 CLI_CODE = (
     "import sys\n"
+    "from modelsteward.cli._cpu import avoid_slow_avx512_sort\n"
+    "avoid_slow_avx512_sort()\n"  # what the console script does first
     "from modelsteward.cli import main\n"
     "sys.exit(main(['drift', sys.argv[1], sys.argv[2], '--format', 'json', '-o', os.devnull]))\n"
 )
 PLAIN_CODE = (
     "import sys\nfrom modelsteward import drift\ndrift(sys.argv[1], sys.argv[2]).to_json()\n"
 )
+
+
+SORT_CODE = (
+    "import time\n"
+    "from modelsteward.cli._cpu import avoid_slow_avx512_sort\n"
+    "import sys; sys.argv[1] == 'cli' and avoid_slow_avx512_sort()\n"
+    "import numpy as np\n"
+    "a = np.random.default_rng(0).normal(size=1_000_000)\n"
+    "best = float('inf')\n"
+    "for _ in range(7):\n"
+    "    b = a.copy(); t = time.perf_counter(); b.sort()\n"
+    "    best = min(best, time.perf_counter() - t)\n"
+    "print(best)\n"
+)
+
+
+def _sort_ms(how: str) -> float:
+    out = subprocess.run(
+        [sys.executable, "-c", SORT_CODE, how], capture_output=True, text=True, check=True
+    )
+    return 1e3 * float(out.stdout)
+
+
+def _dispatch() -> str:
+    from numpy._core._multiarray_umath import __cpu_features__ as features
+
+    # numpy 2.4 names the AVX-512 group X86_V4; earlier releases AVX512_SKX.
+    on = features.get("X86_V4", features.get("AVX512_SKX", False))
+    return "AVX-512 kernels" if on else "no AVX-512 kernels"
 
 
 def _imports() -> list[float]:
@@ -103,7 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| scipy.special | {special:.2f} |")
     print(f"| scipy.stats, after it | {stats:.2f} |")
     print(f"| sklearn.ensemble, after both | {sklearn:.2f} |\n")
-    print("| `drift()` on Arrow in memory, imports paid | wall seconds | CPU seconds |")
+    print(
+        f"| `drift()` on Arrow in memory, imports paid (numpy: {_dispatch()}) "
+        "| wall seconds | CPU seconds |"
+    )
     print("|---|---:|---:|")
     for name, runs in _in_memory(folder, args.repeats).items():
         walls = ", ".join(f"{w:.2f}" for w, _ in runs)
@@ -114,6 +154,10 @@ def main(argv: list[str] | None = None) -> int:
     for name, code in (("`steward drift` (mallopt)", CLI_CODE), ("`drift()`, plain", PLAIN_CODE)):
         wall, faults, system = _faults(code, folder)
         print(f"| {name} | {wall:.2f} | {faults:,} | {system:.2f} |")
+    print("\n| `np.sort`, 1M float64, best of 7 | milliseconds |")
+    print("|---|---:|")
+    print(f"| numpy's default dispatch | {_sort_ms('default'):.1f} |")
+    print(f"| as the `steward` command sets it up | {_sort_ms('cli'):.1f} |")
     return 0
 
 
