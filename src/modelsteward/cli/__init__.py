@@ -7,6 +7,7 @@ by Typer, also with exit status 2.
 
 from __future__ import annotations
 
+import gc
 import sys
 
 from modelsteward.cli._app import app
@@ -35,7 +36,13 @@ def main(argv: list[str] | None = None) -> int:
 def run() -> None:
     """Console-script entry point: exit with :func:`main`'s status."""
     avoid_slow_avx512_sort()  # before anything imports numpy
-    sys.exit(main())
+    status = main()
+    # The process ends here. Python's exit runs one last full cycle collection over
+    # every object still alive; after a drift run that is scipy's and scikit-learn's
+    # hundreds of thousands, about 0.2 s of CPU to free nothing the OS would not.
+    # Frozen objects are left out of it.
+    gc.freeze()
+    sys.exit(status)
 
 
 def _register_commands() -> None:

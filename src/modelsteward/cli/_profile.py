@@ -9,7 +9,7 @@ import typer
 
 from modelsteward.cli._app import app
 from modelsteward.cli._drift import parse_pairs
-from modelsteward.cli._memory import keep_freed_memory
+from modelsteward.cli._memory import cycle_collector_paused, keep_freed_memory
 from modelsteward.cli._progress import progress_bar, stderr_console
 from modelsteward.errors import ParameterError
 
@@ -55,7 +55,7 @@ def profile_command(
     source = open_table(inputs[0])
     ref_profile = TableProfile.load(reference) if reference is not None else None
     passes = 1 if ref_profile is not None or bins == 0 else 2
-    with progress_bar("profiling rows", quiet=quiet) as update:
+    with cycle_collector_paused(), progress_bar("profiling rows", quiet=quiet) as update:
         profile = profile_table(
             source,
             schema=parse_pairs(schema, "--schema"),
