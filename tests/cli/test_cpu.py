@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from modelsteward.cli._cpu import avoid_slow_avx512_sort, is_zen4
+from modelsteward.cli._cpu import avoid_slow_avx512_sort, is_zen4, let_idle_blas_threads_sleep
 from tests.conftest import run_fresh_python
 
 ZEN4 = "vendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 17\nflags\t\t: avx2 avx512f\n"
@@ -100,3 +100,23 @@ def test_numpy_accepts_the_setting_and_drops_avx512() -> None:
         "print(features.get('AVX512_ICL'))\n"
     )
     assert run_fresh_python(code) == "False"
+
+
+def test_idle_blas_threads_sleep_unless_the_user_chose(tmp_path: Path) -> None:
+    code = (
+        "import json, sys\n"
+        "from modelsteward.cli._cpu import let_idle_blas_threads_sleep\n"
+        "mine = {'OPENBLAS_THREAD_TIMEOUT': '12'}\n"
+        "fresh = {}\n"
+        "print(json.dumps([let_idle_blas_threads_sleep(fresh), fresh,\n"
+        "                  let_idle_blas_threads_sleep(mine), mine]))\n"
+    )
+    assert json.loads(run_fresh_python(code)) == [
+        True,
+        {"OPENBLAS_THREAD_TIMEOUT": "4"},
+        False,
+        {"OPENBLAS_THREAD_TIMEOUT": "12"},
+    ]
+    environ: dict[str, str] = {}
+    assert let_idle_blas_threads_sleep(environ) is False  # numpy is loaded in this process
+    assert environ == {}

@@ -11,7 +11,7 @@ import gc
 import sys
 
 from modelsteward.cli._app import app
-from modelsteward.cli._cpu import avoid_slow_avx512_sort
+from modelsteward.cli._cpu import avoid_slow_avx512_sort, let_idle_blas_threads_sleep
 from modelsteward.errors import StewardError
 
 __all__ = ["app", "main", "run"]
@@ -35,7 +35,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> None:
     """Console-script entry point: exit with :func:`main`'s status."""
-    avoid_slow_avx512_sort()  # before anything imports numpy
+    # before anything imports numpy, which reads these settings once
+    avoid_slow_avx512_sort()
+    let_idle_blas_threads_sleep()
     status = main()
     # The process ends here. Python's exit runs one last full cycle collection over
     # every object still alive; after a drift run that is scipy's and scikit-learn's

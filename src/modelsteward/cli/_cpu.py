@@ -1,4 +1,7 @@
-"""Keep numpy off its AVX-512 sort on AMD Zen 4, where that sort is six times slower.
+"""CPU settings the ``steward`` process makes for numpy before numpy loads.
+
+**numpy's sort on AMD Zen 4.** Keep numpy off its AVX-512 sort there, where that sort
+is six times slower.
 
 numpy sorts with x86-simd-sort. Its AVX-512 kernels write every partition with a
 compress-store to memory (``vpcompressq``), which Zen 4 (AMD family 19h, the first AMD
@@ -6,14 +9,21 @@ cores with AVX-512) runs in microcode at over a hundred cycles; Zen 5 fixed it a
 Intel never had it. numpy still picks the AVX-512 kernel there, and OpenJDK turned its
 own AVX-512 sort off on the same CPUs for the same reason (JDK-8317976). On this
 project's 2-core Zen 4 machine, ``np.sort`` of 1M float64 takes 52 ms with AVX-512 and
-8.7 ms with numpy's AVX2 kernel; a default 1M x 50 ``steward drift`` spends about
-three quarters of its compute in sorting (``python -m bench.drift_breakdown``).
+8.7 ms with numpy's AVX2 kernel; with the AVX-512 one, a default 1M x 50
+``steward drift`` spent about three quarters of its compute sorting (``cProfile``).
 
 numpy reads ``NPY_DISABLE_CPU_FEATURES`` once, when it is first imported, so this is
 done by the ``steward`` process before anything imports numpy; the library never
 changes the environment of the program that imports it. On Zen 4 all 512-bit
 instructions execute as two 256-bit halves, so numpy's AVX2 kernels cost little
 elsewhere. An ``NPY_DISABLE_CPU_FEATURES`` the user set is left exactly as it is.
+
+**OpenBLAS's idle threads.** numpy and scipy each bring their own OpenBLAS, and each
+starts a thread per core that spins for 2^28 cycles (OpenBLAS's default) every time it
+runs out of work before it sleeps. A drift run makes few, small BLAS calls (the PCA view, under a
+one-thread limit), so that spinning was pure waste: about 0.17 s of CPU in a default
+1M x 50 run (``perf record``: ``blas_thread_server``). ``OPENBLAS_THREAD_TIMEOUT=4``
+makes idle threads sleep after 2^4 cycles; BLAS still uses every core when it has work.
 """
 
 from __future__ import annotations
@@ -23,9 +33,12 @@ import sys
 from collections.abc import MutableMapping
 from pathlib import Path
 
-__all__ = ["avoid_slow_avx512_sort", "is_zen4"]
+__all__ = ["avoid_slow_avx512_sort", "is_zen4", "let_idle_blas_threads_sleep"]
 
 _VARIABLE = "NPY_DISABLE_CPU_FEATURES"
+_BLAS_TIMEOUT = "OPENBLAS_THREAD_TIMEOUT"
+#: OpenBLAS's smallest accepted value: idle threads spin 2^4 cycles, then sleep.
+_BLAS_TIMEOUT_SHORTEST = "4"
 _AMD_FAMILY_19H = 25
 #: numpy 2.4 groups x86 features by microarchitecture level; earlier releases name them.
 _FEATURES_LEVELS = "X86_V4 AVX512_ICL"
@@ -48,6 +61,21 @@ def avoid_slow_avx512_sort(
     if "numpy" in sys.modules or _VARIABLE in environ or not is_zen4(cpuinfo):
         return False
     environ[_VARIABLE] = _FEATURES_LEVELS if _numpy_names_levels() else _FEATURES_NAMED
+    return True
+
+
+def let_idle_blas_threads_sleep(environ: MutableMapping[str, str] | None = None) -> bool:
+    """Set ``OPENBLAS_THREAD_TIMEOUT`` before numpy loads; True when it was set.
+
+    Does nothing when numpy is already imported or the variable is already set.
+
+    >>> let_idle_blas_threads_sleep({"OPENBLAS_THREAD_TIMEOUT": "10"})
+    False
+    """
+    environ = os.environ if environ is None else environ
+    if "numpy" in sys.modules or _BLAS_TIMEOUT in environ:
+        return False
+    environ[_BLAS_TIMEOUT] = _BLAS_TIMEOUT_SHORTEST
     return True
 
 
