@@ -73,3 +73,41 @@ def test_grafana_dashboard_and_prometheus_rules(
     assert main(["prometheus-rules"]) == 0
     out = capsys.readouterr().out
     assert "alert: errors" in out and "steward_window_error_rate" in out
+
+
+def test_serve_freezes_its_start_up_objects_before_serving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    import uvicorn
+
+    from modelsteward.cli import main
+
+    monkeypatch.setenv("STEWARD_HOME", str(tmp_path))
+    frozen_when_served: list[int] = []
+    monkeypatch.setattr(
+        uvicorn, "run", lambda *a, **k: frozen_when_served.append(gc.get_freeze_count())
+    )
+    try:
+        assert main(["serve", "--dev", "--port", "8123"]) == 0
+    finally:
+        gc.unfreeze()
+    assert len(frozen_when_served) == 1 and frozen_when_served[0] > 0
+
+
+def test_each_worker_freezes_its_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from modelsteward.server._workers import ENV_DEV, ENV_WORKER_DIR, worker_app
+
+    monkeypatch.setenv("STEWARD_HOME", str(tmp_path))
+    monkeypatch.setenv("STEWARD_EVALUATION_INTERVAL_SECONDS", "0")
+    monkeypatch.setenv(ENV_DEV, "1")
+    monkeypatch.setenv(ENV_WORKER_DIR, str(tmp_path))
+    gc.unfreeze()
+    try:
+        worker_app()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -57,6 +57,7 @@ def serve(
     import uvicorn
 
     from modelsteward.server import create_app
+    from modelsteward.server._workers import freeze_startup_objects
     from modelsteward.store import Store
 
     settings = settings_for(database)
@@ -84,6 +85,7 @@ def serve(
         return
     application = create_app(settings, store=store, dev=dev)
     print(f"steward: serving on http://{bind_host}:{bind_port}", file=sys.stderr)
+    freeze_startup_objects()
     uvicorn.run(
         application,
         host=bind_host,

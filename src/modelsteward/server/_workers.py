@@ -8,12 +8,13 @@ workers share for the summed ``/metrics`` and the scheduler lock.
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
 from fastapi import FastAPI
 
-__all__ = ["ENV_DEV", "ENV_WORKER_DIR", "worker_app"]
+__all__ = ["ENV_DEV", "ENV_WORKER_DIR", "freeze_startup_objects", "worker_app"]
 
 #: "1" when ``steward serve --dev`` started the workers (no authentication).
 ENV_DEV = "STEWARD_SERVE_DEV"
@@ -27,8 +28,26 @@ def worker_app() -> FastAPI:
     from modelsteward.settings import load_settings
 
     settings = load_settings().model_copy(update={"migrate_on_start": False})
-    return create_app(
+    app = create_app(
         settings,
         dev=os.environ.get(ENV_DEV) == "1",
         worker_dir=Path(os.environ[ENV_WORKER_DIR]),
     )
+    freeze_startup_objects()
+    return app
+
+
+def freeze_startup_objects() -> None:
+    """Leave everything alive now out of the cyclic collector's passes from here on.
+
+    A serving process's modules, routes, schemas and store live until it exits, and
+    every request allocates thousands of objects, so full collections keep walking that
+    start-up graph for nothing; frozen, they walk only what requests created. Called by
+    ``steward serve`` (and each of its workers) once the app is built, never by
+    :func:`~modelsteward.server.create_app`, which may run inside someone else's process.
+
+    >>> freeze_startup_objects(); gc.get_freeze_count() > 0
+    True
+    >>> gc.unfreeze()
+    """
+    gc.freeze()
