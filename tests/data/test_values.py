@@ -1,16 +1,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from modelsteward.data import as_numpy, category_counts, float_values, from_numpy, numeric_values
+from modelsteward.data._kinds import _dictionary_shape as infer_shape
 from tests.conftest import run_fresh_python
 
 
@@ -109,26 +111,39 @@ def test_drift_on_parquet_without_multivariate_never_imports_pandas(tmp_path: Pa
     assert run_fresh_python(code) == "False"
 
 
+_INDEX_TYPES = [pa.int8(), pa.int32(), pa.uint64()]
+
+
 @given(
     st.lists(
-        st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c", "é", ""])), max_size=30),
+        st.tuples(st.lists(st.one_of(st.none(), st.integers(0, 4)), max_size=30), st.booleans()),
         min_size=1,
-        max_size=4,
+        max_size=5,
     ),
+    st.sampled_from(_INDEX_TYPES),
     st.integers(0, 5),
 )
-def test_dictionary_counts_equal_counting_the_decoded_text(
-    chunks: list[list[str | None]], offset: int
+def test_dictionary_counts_equal_counting_the_decoded_values(
+    chunks: list[tuple[list[int | None], bool]], index_type: pa.DataType, offset: int
 ) -> None:
-    # Chunks with their own dictionaries (one of them holding an entry no row uses),
-    # nulls, and a slice with a non-zero offset: counted on the indices, the result
-    # must equal counting the plain strings.
-    encoded = [pa.array(chunk, type=pa.string()).dictionary_encode() for chunk in chunks]
-    encoded.append(pa.DictionaryArray.from_arrays(pa.array([1, 1], pa.int32()), ["unused", "b"]))
-    column = pa.chunked_array(encoded)
+    # Chunks with their own dictionary or one shared dictionary, index types from int8
+    # to uint64, nulls in the indices and a null entry in the dictionary, entries no row
+    # uses, and a slice with a non-zero offset: counted on the indices, the result must
+    # equal counting the decoded Python values.
+    shared = pa.array(["a", "b", None, "é", ""])
+    parts = []
+    for indices, share in chunks:
+        dictionary = shared if share else pa.array(["b", "x", "a", "unused", None])
+        parts.append(pa.DictionaryArray.from_arrays(pa.array(indices, index_type), dictionary))
+    column = pa.chunked_array(parts, type=pa.dictionary(index_type, pa.string()))
     column = column.slice(min(offset, len(column)))
-    expected = category_counts(pc.cast(column, pa.string()))
+    decoded = Counter(column.to_pylist())
     counted = category_counts(column)
-    assert counted.categories.tolist() == expected.categories.tolist()
-    assert counted.counts.tolist() == expected.counts.tolist()
-    assert counted.nulls == expected.nulls
+    assert dict(zip(counted.categories.tolist(), counted.counts.tolist(), strict=True)) == {
+        k: v for k, v in decoded.items() if k is not None
+    }
+    assert counted.nulls == decoded[None]
+    distinct, mean_length = infer_shape(column)
+    assert distinct == len(set(decoded) - {None})
+    present = [v for v in column.to_pylist() if v is not None]
+    assert mean_length == pytest.approx(sum(map(len, present)) / len(present) if present else 0)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from modelsteward.data._values import as_numpy, dictionary_value_counts
 from modelsteward.errors import ParameterError
 
 __all__ = ["ColumnKind", "infer_kind", "parse_schema"]
@@ -97,16 +99,15 @@ def _dictionary_shape(column: pa.ChunkedArray | pa.Array) -> tuple[int, float]:
 
     Counting works on the indices, so no value is decoded per row.
     """
-    counted = pc.value_counts(column)
-    values = pc.cast(counted.field("values"), column.type.value_type)
-    counts = counted.field("counts")
-    valid = pc.is_valid(values)
-    values, counts = pc.filter(values, valid), pc.filter(counts, valid)
+    values, counts = dictionary_value_counts(column)
+    if values.null_count:  # entries that are null themselves (few: one per dictionary)
+        valid = np.array(values.is_valid().to_pylist(), dtype=bool)
+        values, counts = values.filter(values.is_valid()), counts[valid]
     distinct = pc.count_distinct(values).as_py()
     text = is_text_type(values.type)
     lengths = pc.utf8_length(values) if text else pc.binary_length(values)
-    total = pc.sum(counts).as_py() or 0
-    weighted = pc.sum(pc.multiply(pc.cast(lengths, pa.int64()), counts)).as_py() or 0
+    total = int(counts.sum())
+    weighted = int(np.dot(as_numpy(lengths).astype(np.int64), counts)) if total else 0
     return int(distinct), (weighted / total if total else 0.0)
 
 

@@ -13,6 +13,7 @@ __all__ = [
     "NumericValues",
     "as_numpy",
     "category_counts",
+    "dictionary_value_counts",
     "from_numpy",
     "numeric_values",
 ]
@@ -147,7 +148,8 @@ def category_counts(column: pa.ChunkedArray | pa.Array) -> CategoryCounts:
     """Count each distinct value of a column; values are compared as text."""
     nulls = int(column.null_count)
     if pa.types.is_dictionary(column.type):
-        names, counts = _dictionary_counts(column)
+        values, counts = dictionary_value_counts(column)
+        names = pc.cast(values, pa.string()).to_pylist()
     else:
         if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
             column = pc.cast(column, pa.string())
@@ -155,6 +157,8 @@ def category_counts(column: pa.ChunkedArray | pa.Array) -> CategoryCounts:
         counts = as_numpy(counted.field("counts")).astype(np.int64)
         names = counted.field("values").to_pylist()  # the distinct values only: few
     keep = np.array([name is not None for name in names], dtype=bool)
+    # Rows whose dictionary entry is itself null are missing values too.
+    nulls += int(counts[~keep].sum()) if pa.types.is_dictionary(column.type) else 0
     text = np.array([name for name in names if name is not None], dtype=str)
     # Chunks of a dictionary column may carry different dictionaries; the same text
     # can then be counted once per dictionary, so equal texts are summed here.
@@ -164,21 +168,42 @@ def category_counts(column: pa.ChunkedArray | pa.Array) -> CategoryCounts:
     return CategoryCounts(categories=categories.astype(object), counts=totals, nulls=nulls)
 
 
-def _dictionary_counts(column: pa.ChunkedArray | pa.Array) -> tuple[list[object], np.ndarray]:
-    """Counts of a dictionary column's values, by ``bincount`` on each chunk's indices.
+def dictionary_value_counts(column: pa.ChunkedArray | pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """The dictionary entries a dictionary column's rows use, and how many rows use each.
 
-    No string is decoded per row, and no hash table is built (``pc.value_counts``
-    hashes the indices: about ten times slower on a 1M-row column). Dictionary entries
-    that no row uses are left out, as ``value_counts`` leaves them out.
+    Counted with ``bincount`` on each chunk's indices: no value is decoded per row and
+    no hash table is built (``pc.value_counts`` hashes the indices; 6.5 ms against
+    3.3 ms on a 1M-row column). Chunks that share one dictionary (as IPC and re-batched
+    data do) are counted together and their entries taken once. Entries no row uses are
+    left out; an entry may repeat when chunks carry different dictionaries, and a null
+    entry is kept (with the count of rows pointing at it).
+
+    >>> column = pa.chunked_array([pa.array(["b", "a", "b", None]).dictionary_encode()])
+    >>> values, counts = dictionary_value_counts(column)
+    >>> values.to_pylist(), counts.tolist()
+    (['b', 'a'], [2, 1])
     """
-    names: list[object] = []
-    parts: list[np.ndarray] = []
+    groups: dict[tuple[object, ...], tuple[pa.Array, np.ndarray]] = {}
     for chunk in _chunks(column):
-        indices = _data_view(chunk.indices)
+        indices = _data_view(chunk.indices).astype(np.intp, copy=False)
         if chunk.null_count:
             indices = indices[_validity(chunk)]
-        counts = np.bincount(indices, minlength=len(chunk.dictionary))
+        dictionary = chunk.dictionary
+        key = (
+            dictionary.offset,
+            len(dictionary),
+            *((b.address, b.size) if b is not None else None for b in dictionary.buffers()),
+        )
+        counts = np.bincount(indices, minlength=len(dictionary))
+        if key in groups:
+            counts += groups[key][1]
+        groups[key] = (dictionary, counts)
+    if not groups:
+        return pa.array([], type=column.type.value_type), np.zeros(0, dtype=np.int64)
+    values: list[pa.Array] = []
+    parts: list[np.ndarray] = []
+    for dictionary, counts in groups.values():
         (used,) = np.nonzero(counts)
-        names.extend(pc.cast(chunk.dictionary.take(from_numpy(used)), pa.string()).to_pylist())
-        parts.append(counts[used])
-    return names, _joined(parts, pa.int64()).astype(np.int64, copy=False)
+        values.append(dictionary.take(from_numpy(used)))
+        parts.append(counts[used].astype(np.int64, copy=False))
+    return pa.concat_arrays(values), np.concatenate(parts)
