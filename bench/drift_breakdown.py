@@ -42,12 +42,11 @@ IMPORT_CODE = (
     "print(*out)\n"
 )
 
-CLI_CODE = (
+CLI_CODE = (  # exactly what the `steward` console script runs
     "import sys\n"
-    "from modelsteward.cli._cpu import avoid_slow_avx512_sort\n"
-    "avoid_slow_avx512_sort()\n"  # what the console script does first
-    "from modelsteward.cli import main\n"
-    "sys.exit(main(['drift', sys.argv[1], sys.argv[2], '--format', 'json', '-o', os.devnull]))\n"
+    "from modelsteward.cli import run\n"
+    "sys.argv = ['steward', 'drift', sys.argv[1], sys.argv[2], '-f', 'json', '-o', os.devnull]\n"
+    "run()\n"
 )
 PLAIN_CODE = (
     "import sys\nfrom modelsteward import drift\ndrift(sys.argv[1], sys.argv[2]).to_json()\n"

@@ -5,7 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from modelsteward.cli._cpu import avoid_slow_avx512_sort, is_zen4, let_idle_blas_threads_sleep
+from modelsteward.cli._cpu import (
+    _numpy_names_levels,
+    avoid_slow_avx512_sort,
+    is_zen4,
+    let_idle_blas_threads_sleep,
+)
 from tests.conftest import run_fresh_python
 
 ZEN4 = "vendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 17\nflags\t\t: avx2 avx512f\n"
@@ -68,6 +73,46 @@ def test_sets_the_variable_on_zen4_before_numpy_loads(tmp_path: Path) -> None:
     env = out["env"]
     assert isinstance(env, dict)
     assert "AVX512_ICL" in env["NPY_DISABLE_CPU_FEATURES"]
+    assert env["STEWARD_OWN_SETTINGS"] == "NPY_DISABLE_CPU_FEATURES"  # kept from training
+
+
+def test_an_enabled_feature_list_of_the_users_is_left_alone(tmp_path: Path) -> None:
+    # numpy refuses to load with both NPY_ENABLE_ and NPY_DISABLE_CPU_FEATURES set.
+    environ = {"NPY_ENABLE_CPU_FEATURES": "X86_V3 X86_V4"}
+    cpuinfo = _cpuinfo(tmp_path, ZEN4)
+    code = (
+        "import json\n"
+        "from pathlib import Path\n"
+        "from modelsteward.cli._cpu import avoid_slow_avx512_sort\n"
+        f"env = {environ!r}\n"
+        f"print(json.dumps([avoid_slow_avx512_sort(env, Path({str(cpuinfo)!r})), env]))\n"
+    )
+    assert json.loads(run_fresh_python(code)) == [False, environ]
+
+
+@pytest.mark.parametrize(
+    ("installed", "levels"),
+    [("1.26.4", False), ("2.3.5", False), ("2.4.0", True), ("2.4.0rc1", True), ("3.0.1", True)],
+)
+def test_feature_names_follow_the_installed_numpy(
+    monkeypatch: pytest.MonkeyPatch, installed: str, levels: bool
+) -> None:
+    import importlib.metadata
+
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: installed)
+    assert _numpy_names_levels() is levels
+
+
+def test_a_missing_numpy_distribution_gets_the_current_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.metadata
+
+    def missing(name: str) -> str:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", missing)
+    assert _numpy_names_levels() is True
 
 
 def test_leaves_other_cpus_and_a_user_setting_alone(tmp_path: Path) -> None:
@@ -97,9 +142,10 @@ def test_numpy_accepts_the_setting_and_drops_avx512() -> None:
         "assert avoid_slow_avx512_sort()\n"
         "import numpy as np\n"
         "from numpy._core._multiarray_umath import __cpu_features__ as features\n"
-        "print(features.get('AVX512_ICL'))\n"
+        "print(features.get('X86_V4', features.get('AVX512_SKX')), features.get('AVX512_ICL'))\n"
     )
-    assert run_fresh_python(code) == "False"
+    # X86_V4 (numpy 2.4) or AVX512_SKX (earlier) holds the float64 sort's AVX-512 kernel.
+    assert run_fresh_python(code) == "False False"
 
 
 def test_idle_blas_threads_sleep_unless_the_user_chose(tmp_path: Path) -> None:
@@ -113,7 +159,7 @@ def test_idle_blas_threads_sleep_unless_the_user_chose(tmp_path: Path) -> None:
     )
     assert json.loads(run_fresh_python(code)) == [
         True,
-        {"OPENBLAS_THREAD_TIMEOUT": "4"},
+        {"OPENBLAS_THREAD_TIMEOUT": "4", "STEWARD_OWN_SETTINGS": "OPENBLAS_THREAD_TIMEOUT"},
         False,
         {"OPENBLAS_THREAD_TIMEOUT": "12"},
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Mapping
@@ -104,3 +105,9 @@ def sys_exit(train: Any, params: Mapping[str, Any]) -> Any:
 def majority(train: Any, params: Mapping[str, Any]) -> Any:
     values = train[params["label"]].to_numpy()
     return Constant(int(np.bincount(values).argmax()))
+
+
+def reports_environment(train: Any, params: Mapping[str, Any]) -> Any:
+    """Fails on purpose, with the values of ``params["names"]`` in the child's environment."""
+    seen = {name: os.environ.get(name) for name in params["names"]}
+    raise ValueError("environment " + json.dumps(seen, sort_keys=True))

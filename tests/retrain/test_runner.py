@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -149,3 +150,18 @@ def test_in_process_pandas() -> None:
     assert isinstance(trained.predict(TABLE.drop_columns(["y"])), np.ndarray)
     assert trained.artifact is None
     assert isinstance(TABLE.to_pandas(), pd.DataFrame)
+
+
+def test_training_sees_the_users_environment_not_stewards_own_settings(
+    runner: SubprocessRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from modelsteward.process_env import MARKER
+
+    monkeypatch.setenv("OPENBLAS_THREAD_TIMEOUT", "4")  # as `steward` sets it for itself
+    monkeypatch.setenv(MARKER, "OPENBLAS_THREAD_TIMEOUT")
+    monkeypatch.setenv("USER_SETTING", "kept")
+    names = ["OPENBLAS_THREAD_TIMEOUT", MARKER, "USER_SETTING"]
+    with pytest.raises(TrainingFailed) as info:
+        runner.train(f"{T}:reports_environment", TABLE, {"names": names}, label="y")
+    seen = json.loads(str(info.value.exc_message).removeprefix("environment "))
+    assert seen == {"OPENBLAS_THREAD_TIMEOUT": None, MARKER: None, "USER_SETTING": "kept"}

@@ -14,16 +14,21 @@ project's 2-core Zen 4 machine, ``np.sort`` of 1M float64 takes 52 ms with AVX-5
 
 numpy reads ``NPY_DISABLE_CPU_FEATURES`` once, when it is first imported, so this is
 done by the ``steward`` process before anything imports numpy; the library never
-changes the environment of the program that imports it. On Zen 4 all 512-bit
-instructions execute as two 256-bit halves, so numpy's AVX2 kernels cost little
-elsewhere. An ``NPY_DISABLE_CPU_FEATURES`` the user set is left exactly as it is.
+changes the environment of the program that imports it, and training runs started by
+steward get the user's own environment (:mod:`modelsteward.process_env`). It turns
+off every AVX-512 numpy kernel, not only the sort; Zen 4 executes 512-bit instructions
+as two 256-bit halves, and the one other path measured with and without it, ingest
+through ``steward serve``, ran at the same speed (173,700 against 173,600 Arrow rows/s,
+``python -m bench.ingest``). A setting of the user's (``NPY_DISABLE_CPU_FEATURES`` or
+``NPY_ENABLE_CPU_FEATURES``) is left exactly as it is.
 
 **OpenBLAS's idle threads.** numpy and scipy each bring their own OpenBLAS, and each
 starts a thread per core that spins for 2^28 cycles (OpenBLAS's default) every time it
-runs out of work before it sleeps. A drift run makes few, small BLAS calls (the PCA view, under a
-one-thread limit), so that spinning was pure waste: about 0.17 s of CPU in a default
-1M x 50 run (``perf record``: ``blas_thread_server``). ``OPENBLAS_THREAD_TIMEOUT=4``
-makes idle threads sleep after 2^4 cycles; BLAS still uses every core when it has work.
+runs out of work before it sleeps. A drift run makes few, small BLAS calls (the PCA
+view, under a one-thread limit), so that spinning was pure waste: about 0.17 s of CPU
+in a default 1M x 50 run (``perf record``: ``blas_thread_server``).
+``OPENBLAS_THREAD_TIMEOUT=4`` makes idle threads sleep after 2^4 cycles; BLAS still
+uses every core when it has work.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ import os
 import sys
 from collections.abc import MutableMapping
 from pathlib import Path
+
+from modelsteward.process_env import record_own_settings
 
 __all__ = ["avoid_slow_avx512_sort", "is_zen4", "let_idle_blas_threads_sleep"]
 
@@ -52,15 +59,18 @@ def avoid_slow_avx512_sort(
     """Set ``NPY_DISABLE_CPU_FEATURES`` on Zen 4 before numpy loads; True when it was set.
 
     Does nothing when numpy is already imported (the setting would not take effect),
-    when the variable is already set, or on any other CPU.
+    when the variable or ``NPY_ENABLE_CPU_FEATURES`` is already set, or on any other CPU.
 
     >>> avoid_slow_avx512_sort(environ={}, cpuinfo=Path("/nonexistent"))
     False
     """
     environ = os.environ if environ is None else environ
-    if "numpy" in sys.modules or _VARIABLE in environ or not is_zen4(cpuinfo):
+    # numpy refuses to load when both its ENABLE and DISABLE variables are set.
+    chosen = _VARIABLE in environ or bool(environ.get("NPY_ENABLE_CPU_FEATURES"))
+    if "numpy" in sys.modules or chosen or not is_zen4(cpuinfo):
         return False
     environ[_VARIABLE] = _FEATURES_LEVELS if _numpy_names_levels() else _FEATURES_NAMED
+    record_own_settings(environ, [_VARIABLE])
     return True
 
 
@@ -76,6 +86,7 @@ def let_idle_blas_threads_sleep(environ: MutableMapping[str, str] | None = None)
     if "numpy" in sys.modules or _BLAS_TIMEOUT in environ:
         return False
     environ[_BLAS_TIMEOUT] = _BLAS_TIMEOUT_SHORTEST
+    record_own_settings(environ, [_BLAS_TIMEOUT])
     return True
 
 

@@ -10,10 +10,13 @@ the largest working set either way (``python -m bench.drift_breakdown``: 143,673
 This changes the allocator of the CLI process only; the library never calls it.
 
 The same commands pause Python's cyclic garbage collector while they run
-(:func:`cycle_collector_paused`). They create almost no reference cycles, but the imports
-they trigger part-way through (scipy.stats and scikit-learn: hundreds of thousands of
-objects that live to the end) set off repeated full collections over that growing
-graph, about 5 % of a default 1M x 50 drift run's CPU (``perf record``).
+(:func:`cycle_collector_paused`). The imports they trigger part-way through
+(scipy.stats and scikit-learn: hundreds of thousands of objects that live to the end)
+set off collection after collection over that growing graph: 399 in a default 1M x 50
+drift run, three of them full (``gc.callbacks``), 127 and one with the pause. What the
+block allocated is walked once more by the next collection after it; for the ``steward``
+command that is avoided too, as it freezes its objects before exiting (see
+:func:`modelsteward.cli.run`).
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from typing import TYPE_CHECKING, Annotated
 
@@ -86,13 +87,16 @@ def serve(
     application = create_app(settings, store=store, dev=dev)
     print(f"steward: serving on http://{bind_host}:{bind_port}", file=sys.stderr)
     freeze_startup_objects()
-    uvicorn.run(
-        application,
-        host=bind_host,
-        port=bind_port,
-        log_level=settings.log_level,
-        access_log=False,
-    )
+    try:
+        uvicorn.run(
+            application,
+            host=bind_host,
+            port=bind_port,
+            log_level=settings.log_level,
+            access_log=False,
+        )
+    finally:
+        gc.unfreeze()  # for a caller that runs `serve` inside its own process
     store.close()
 
 

@@ -43,6 +43,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from modelsteward.errors import ParameterError, SchemaError
+from modelsteward.process_env import users_environment
 from modelsteward.retrain import _worker
 from modelsteward.retrain._errors import TrainingFailed
 from modelsteward.retrain._model import (
@@ -229,6 +230,7 @@ class SubprocessRunner:
                 stdout=out,
                 stderr=err,
                 cwd=os.getcwd(),
+                env=users_environment(),  # not the numpy settings steward made for itself
                 start_new_session=True,
             )
             try:
