@@ -63,3 +63,24 @@ def test_steward_drift_runs_without_the_collector_and_gives_it_back(
     assert main(["drift", *args, "-q", "-f", "json", "-o", str(tmp_path / "out.json")]) == 0
     assert seen == [False]
     assert gc.isenabled()
+
+
+def test_steward_profile_runs_without_the_collector_and_gives_it_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import modelsteward.profiles
+    from modelsteward.cli import main
+
+    real = modelsteward.profiles.profile_table
+    seen: list[bool] = []
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(modelsteward.profiles, "profile_table", recording)
+    data = tmp_path / "data.parquet"
+    pq.write_table(pa.table({"x": np.random.default_rng(0).normal(size=200)}), data)
+    assert main(["profile", str(data), "-q", "-o", str(tmp_path / "p.json")]) == 0
+    assert seen == [False]
+    assert gc.isenabled()
