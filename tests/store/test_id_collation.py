@@ -31,7 +31,7 @@ def _migrate(store: Store, revision: str, *, down: bool = False) -> None:
 
 
 def test_prediction_ids_collate_bytewise_on_postgresql(store: Store) -> None:
-    assert current_revision(store.engine) == head_revision() == "0005_prediction_id_collation"
+    assert current_revision(store.engine) == head_revision() == "0006_predictions_model_check"
     if store.engine.dialect.name == "postgresql":
         assert _collations(store) == {"predictions": "C", "labels": "C"}
 

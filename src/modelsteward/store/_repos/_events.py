@@ -18,6 +18,7 @@ from modelsteward.errors import InputError
 from modelsteward.store._batch import PredictionBatch
 from modelsteward.store._domain import IngestResult, LabelRecord
 from modelsteward.store._engine import read_tx
+from modelsteward.store._errors import NotFoundError
 from modelsteward.store._orm import LabelRow, PredictionRow
 from modelsteward.store._repos._common import chunks, upsert_insert, utcnow
 
@@ -92,6 +93,11 @@ def _copy_insert_raw(conn: Connection, model_id: int, batch: PredictionBatch) ->
     raw: Any = conn.connection.driver_connection
     data = _csv(model_id, batch)
     with raw.cursor() as cur:
+        # What predictions.model_id's foreign key did for every row, once per batch
+        # (migration 0006): hold the model's row so that it cannot be deleted under us.
+        cur.execute("SELECT 1 FROM models WHERE id = %s FOR KEY SHARE", (model_id,))
+        if cur.fetchone() is None:
+            raise _model_gone(model_id)
         # The usual case, every id new: COPY straight into the table. A duplicate id
         # makes the unique index refuse the COPY; the savepoint undoes it and the batch
         # takes the staged path, which skips and names the duplicates.
@@ -117,6 +123,21 @@ def _copy_insert_raw(conn: Connection, model_id: int, batch: PredictionBatch) ->
     return _first_new(batch.ids.to_pylist(), inserted)
 
 
+def _require_model(conn: Connection, model_id: int) -> None:
+    """SQLite: a batch for a model deleted since its id was looked up stores nothing.
+
+    (The foreign key would refuse each row as a constraint failure; this says what
+    happened, as PostgreSQL's per-batch check does. SQLite has one writer at a time, so
+    the model cannot go away before the batch commits.)"""
+    found = conn.exec_driver_sql("SELECT 1 FROM models WHERE id = ?", (model_id,)).first()
+    if found is None:
+        raise _model_gone(model_id)
+
+
+def _model_gone(model_id: int) -> NotFoundError:
+    return NotFoundError(f"model id {model_id} no longer exists; nothing was stored")
+
+
 def _utc_text(timestamps: pa.Array) -> pa.Array:
     """``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC, as SQLAlchemy writes datetimes on SQLite.
 
@@ -139,6 +160,7 @@ def _sqlite_insert(conn: Connection, model_id: int, batch: PredictionBatch) -> n
     """SQLite: one prepared ``INSERT ... ON CONFLICT DO NOTHING`` run over every row; only
     when fewer rows went in than were sent is the batch redone row-aware (``RETURNING``)."""
     n = len(batch)
+    _require_model(conn, model_id)
     ids = batch.ids.to_pylist()
     columns = [
         ids,
