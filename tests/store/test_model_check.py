@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from modelsteward.store import PredictionRecord, Store
 from modelsteward.store._batch import PredictionBatch
 from modelsteward.store._errors import NotFoundError
-from modelsteward.store._repos._events import _copy_insert_raw
 from tests.store.test_id_collation import _migrate
 
 TS = datetime(2026, 1, 1, tzinfo=UTC)
@@ -48,7 +47,24 @@ def test_a_batch_for_a_deleted_model_stores_nothing(store: Store) -> None:
         conn.execute(sa.text("DELETE FROM models WHERE name = 'm'"))
     with pytest.raises(NotFoundError, match="no longer exists"):
         store.ingest_predictions("m", _records("b", 2))
+    # also when the batch brings a version never seen (model_versions refers to m too)
+    fresh = [PredictionRecord(id="c", timestamp=TS, prediction=1, version="v9")]
+    with pytest.raises(NotFoundError, match="No model named 'm'"):
+        store.ingest_predictions("m", fresh)
     assert _count(store, "SELECT count(*) FROM predictions") == 0
+    # created again under the same name, the model has a new id, and batches find it
+    store.models.create("m", "binary")
+    assert store.ingest_predictions("m", fresh).accepted == 1
+
+
+def test_a_new_version_of_a_deleted_model_is_a_not_found(store: Store) -> None:
+    store.models.create("m", "binary")
+    store.ingest_predictions("m", _records("a", 1))
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM models WHERE name = 'm'"))
+    fresh = [PredictionRecord(id="b", timestamp=TS, prediction=1, version="v2")]
+    with pytest.raises(NotFoundError, match="no longer exists"):
+        store.ingest_predictions("m", fresh)
 
 
 def test_a_model_cannot_be_deleted_under_a_batch(store: Store) -> None:
@@ -58,12 +74,43 @@ def test_a_model_cannot_be_deleted_under_a_batch(store: Store) -> None:
     batch = PredictionBatch.from_records(_records("a", 3))
     with store.engine.connect() as writer:
         writer.begin()
-        assert _copy_insert_raw(writer, model.id, batch).all()  # the batch, not committed
-        with store.engine.connect() as other, pytest.raises(sa.exc.OperationalError):
+        # what Store.ingest_batch does in its transaction, left open here
+        store.events.hold_model(writer, model.id)
+        assert store.events.insert_batch(writer, model.id, batch).all()
+        with (
+            store.engine.connect() as other,
+            pytest.raises(sa.exc.OperationalError, match="lock timeout"),
+        ):
             other.execute(sa.text("SET lock_timeout = '300ms'"))
             other.execute(sa.text("DELETE FROM models WHERE name = 'm'"))
         writer.commit()
     assert _count(store, "SELECT count(*) FROM predictions") == 3
+
+
+def test_the_cascade_finds_its_own_schema_from_any_search_path(store: Store) -> None:
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite cascades by its foreign key")
+    store.models.create("m", "binary")
+    store.ingest_predictions("m", _records("a", 3))
+    with store.engine.begin() as conn:
+        schema = conn.execute(sa.text("SELECT current_schema()")).scalar_one()
+        conn.execute(sa.text("SET LOCAL search_path TO pg_catalog"))  # not our schema
+        conn.execute(sa.text(f"DELETE FROM \"{schema}\".models WHERE name = 'm'"))
+    assert _count(store, "SELECT count(*) FROM predictions") == 0
+
+
+def test_a_model_is_deleted_only_under_read_committed(store: Store) -> None:
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite cascades by its foreign key")
+    store.models.create("m", "binary")
+    store.ingest_predictions("m", _records("a", 2))
+    with (
+        pytest.raises(sa.exc.DBAPIError, match="READ COMMITTED"),
+        store.engine.connect() as conn,
+    ):
+        conn.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+        conn.execute(sa.text("DELETE FROM models WHERE name = 'm'"))
+    assert _count(store, "SELECT count(*) FROM predictions") == 2
 
 
 def test_postgresql_drops_the_foreign_key_and_downgrade_restores_it(db_url: str) -> None:

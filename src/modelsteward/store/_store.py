@@ -22,6 +22,7 @@ from modelsteward.store import _profiling
 from modelsteward.store._batch import PredictionBatch
 from modelsteward.store._domain import IngestResult, LabelRecord, PredictionRecord
 from modelsteward.store._engine import make_engine, release_writers, retrying, write_tx
+from modelsteward.store._errors import NotFoundError
 from modelsteward.store._migrate import current_revisions, head_revisions, upgrade
 from modelsteward.store._orm import PredictionRow
 from modelsteward.store._repos import (
@@ -167,6 +168,7 @@ class Store:
 
         def run() -> np.ndarray:
             with write_tx(self.engine) as conn:
+                self.events.hold_model(conn, model_id)  # before anything refers to it
                 self.models.ensure_versions(conn, model_id, versions)
                 stored = self.events.insert_batch(conn, model_id, batch)
                 if has_features and stored.any():
@@ -176,7 +178,14 @@ class Store:
                     self._merge_profiles(conn, model_id, profiles)
                 return stored
 
-        stored = _storable(lambda: retrying(run))
+        try:
+            stored = _storable(lambda: retrying(run))
+        except NotFoundError:
+            # deleted since its id was cached: a model created again under the name
+            # gets a new id, which the next batch must look up
+            self.models.forget(model)
+            self._known_versions = {k for k in self._known_versions if k[0] != model_id}
+            raise
         self._known_versions.update((model_id, v) for v in versions)
         if stored.all():
             result = IngestResult(accepted=len(batch))

@@ -93,11 +93,6 @@ def _copy_insert_raw(conn: Connection, model_id: int, batch: PredictionBatch) ->
     raw: Any = conn.connection.driver_connection
     data = _csv(model_id, batch)
     with raw.cursor() as cur:
-        # What predictions.model_id's foreign key did for every row, once per batch
-        # (migration 0006): hold the model's row so that it cannot be deleted under us.
-        cur.execute("SELECT 1 FROM models WHERE id = %s FOR KEY SHARE", (model_id,))
-        if cur.fetchone() is None:
-            raise _model_gone(model_id)
         # The usual case, every id new: COPY straight into the table. A duplicate id
         # makes the unique index refuse the COPY; the savepoint undoes it and the batch
         # takes the staged path, which skips and names the duplicates.
@@ -123,21 +118,6 @@ def _copy_insert_raw(conn: Connection, model_id: int, batch: PredictionBatch) ->
     return _first_new(batch.ids.to_pylist(), inserted)
 
 
-def _require_model(conn: Connection, model_id: int) -> None:
-    """SQLite: a batch for a model deleted since its id was looked up stores nothing.
-
-    (The foreign key would refuse each row as a constraint failure; this says what
-    happened, as PostgreSQL's per-batch check does. SQLite has one writer at a time, so
-    the model cannot go away before the batch commits.)"""
-    found = conn.exec_driver_sql("SELECT 1 FROM models WHERE id = ?", (model_id,)).first()
-    if found is None:
-        raise _model_gone(model_id)
-
-
-def _model_gone(model_id: int) -> NotFoundError:
-    return NotFoundError(f"model id {model_id} no longer exists; nothing was stored")
-
-
 def _utc_text(timestamps: pa.Array) -> pa.Array:
     """``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC, as SQLAlchemy writes datetimes on SQLite.
 
@@ -160,7 +140,6 @@ def _sqlite_insert(conn: Connection, model_id: int, batch: PredictionBatch) -> n
     """SQLite: one prepared ``INSERT ... ON CONFLICT DO NOTHING`` run over every row; only
     when fewer rows went in than were sent is the batch redone row-aware (``RETURNING``)."""
     n = len(batch)
-    _require_model(conn, model_id)
     ids = batch.ids.to_pylist()
     columns = [
         ids,
@@ -208,6 +187,21 @@ def _insert_sql(dialect: str, paramstyle: str, n: int) -> str:
 class EventRepository:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+
+    @staticmethod
+    def hold_model(conn: Connection, model_id: int) -> None:
+        """Lock model ``model_id``'s row for this write; ``NotFoundError`` if it is gone.
+
+        What ``predictions.model_id``'s foreign key did for every row, once per batch
+        (migration 0006). PostgreSQL takes ``FOR KEY SHARE``, the lock the key's check
+        took: a model cannot be deleted under a batch that writes for it, and a batch
+        for a model deleted meanwhile waits, then stores nothing. SQLite has one writer
+        at a time, so a lookup is enough there. Call it first in the transaction.
+        """
+        lock = " FOR KEY SHARE" if conn.dialect.name == "postgresql" else ""
+        sql = sa.text(f"SELECT 1 FROM models WHERE id = :id{lock}")
+        if conn.execute(sql, {"id": model_id}).first() is None:
+            raise NotFoundError(f"model id {model_id} no longer exists; nothing was stored")
 
     @staticmethod
     def insert_batch(conn: Connection, model_id: int, batch: PredictionBatch) -> np.ndarray:

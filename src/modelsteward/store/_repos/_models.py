@@ -84,6 +84,10 @@ class ModelRepository:
             versions = self._versions(conn, [r["id"] for r in rows])
         return [_to_model(r, versions.get(r["id"], ())) for r in rows]
 
+    def forget(self, name: str) -> None:
+        """Drop ``name``'s cached id (the model was deleted behind this process's back)."""
+        self._ids.pop(name, None)
+
     def id_of(self, name: str, conn: Connection | None = None) -> int:
         """The numeric id of model ``name`` (cached: models are never renamed)."""
         cached = self._ids.get(name)
