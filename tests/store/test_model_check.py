@@ -87,11 +87,16 @@ def test_a_model_cannot_be_deleted_under_a_batch(store: Store) -> None:
     assert _count(store, "SELECT count(*) FROM predictions") == 3
 
 
-def test_the_cascade_finds_its_own_schema_from_any_search_path(store: Store) -> None:
+def _model_m_on_postgresql(store: Store, predictions: int) -> None:
+    """Model "m" with some predictions, for the trigger's tests (PostgreSQL only)."""
     if store.engine.dialect.name != "postgresql":
         pytest.skip("SQLite cascades by its foreign key")
     store.models.create("m", "binary")
-    store.ingest_predictions("m", _records("a", 3))
+    store.ingest_predictions("m", _records("a", predictions))
+
+
+def test_the_cascade_finds_its_own_schema_from_any_search_path(store: Store) -> None:
+    _model_m_on_postgresql(store, 3)
     with store.engine.begin() as conn:
         schema = conn.execute(sa.text("SELECT current_schema()")).scalar_one()
         conn.execute(sa.text("SET LOCAL search_path TO pg_catalog"))  # not our schema
@@ -100,10 +105,7 @@ def test_the_cascade_finds_its_own_schema_from_any_search_path(store: Store) -> 
 
 
 def test_a_model_is_deleted_only_under_read_committed(store: Store) -> None:
-    if store.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite cascades by its foreign key")
-    store.models.create("m", "binary")
-    store.ingest_predictions("m", _records("a", 2))
+    _model_m_on_postgresql(store, 2)
     with (
         pytest.raises(sa.exc.DBAPIError, match="READ COMMITTED"),
         store.engine.connect() as conn,
