@@ -17,7 +17,7 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 #: The first time past the range.
 LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 #: The range, as error messages state it.
-RANGE_TEXT = "from 1970-01-01 to 9998-12-31 UTC"
+RANGE_TEXT = "1970-01-01 to 9998-12-31 UTC"
 
 
 def storable(value: datetime) -> bool:

@@ -23,7 +23,7 @@ from modelsteward.sdk._transport import (
     Transport,
     dumps,
 )
-from modelsteward.timestamps import storable
+from modelsteward.timestamps import RANGE_TEXT, storable
 
 __all__ = ["Monitor"]
 
@@ -424,7 +424,7 @@ def _iso(ts: Any) -> str:
     except (OverflowError, OSError, TypeError, ValueError) as exc:
         raise ValueError(f"timestamp {ts!r} is not a usable time: {exc}") from None
     if not ok:
-        raise ValueError(f"timestamp {ts!r} is outside 1970-01-01 to 9998-12-31 UTC")
+        raise ValueError(f"timestamp {ts!r} is outside {RANGE_TEXT}")
     return aware.isoformat()
 
 

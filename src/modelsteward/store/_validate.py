@@ -38,7 +38,7 @@ def _row_errors(r: PredictionRecord) -> list[tuple[str, str]]:
     if not isinstance(r.timestamp, datetime) or r.timestamp.tzinfo is None:
         errs.append(("timestamp", "must be a timezone-aware datetime"))
     elif not storable(r.timestamp):
-        errs.append(("timestamp", f"must be {RANGE_TEXT}"))
+        errs.append(("timestamp", f"must be from {RANGE_TEXT}"))
     if r.latency_ms is not None and (
         isinstance(r.latency_ms, bool)
         or not isinstance(r.latency_ms, int | float)
@@ -76,7 +76,7 @@ def check_labels(records: list[LabelRecord]) -> None:
         if r.timestamp is not None and r.timestamp.tzinfo is None:
             errors.append({"row": i, "field": "timestamp", "error": "must be timezone-aware"})
         elif r.timestamp is not None and not storable(r.timestamp):
-            errors.append({"row": i, "field": "timestamp", "error": f"must be {RANGE_TEXT}"})
+            errors.append({"row": i, "field": "timestamp", "error": f"must be from {RANGE_TEXT}"})
     if errors:
         first = errors[0]
         raise BatchError(
@@ -101,9 +101,11 @@ def check_batch_timestamps(timestamps: pa.Array) -> None:
     if not pc.any(outside).as_py():
         return
     rows = np.flatnonzero(outside.to_numpy(zero_copy_only=False))
-    errors = [{"row": int(r), "field": "timestamp", "error": f"must be {RANGE_TEXT}"} for r in rows]
+    errors = [
+        {"row": int(r), "field": "timestamp", "error": f"must be from {RANGE_TEXT}"} for r in rows
+    ]
     raise BatchError(
-        f"{len(errors)} timestamp(s) outside 1970-01-01 to 9998-12-31 UTC; first at row "
+        f"{len(errors)} timestamp(s) outside {RANGE_TEXT}; first at row "
         f"{errors[0]['row']}. Nothing was stored.",
         errors,
     )
