@@ -101,8 +101,8 @@ def _dictionary_shape(column: pa.ChunkedArray | pa.Array) -> tuple[int, float]:
     """
     values, counts = dictionary_value_counts(column)
     if values.null_count:  # entries that are null themselves (few: one per dictionary)
-        valid = np.array(values.is_valid().to_pylist(), dtype=bool)
-        values, counts = values.filter(values.is_valid()), counts[valid]
+        valid = values.is_valid()
+        values, counts = values.filter(valid), counts[np.array(valid.to_pylist(), dtype=bool)]
     distinct = pc.count_distinct(values).as_py()
     text = is_text_type(values.type)
     lengths = pc.utf8_length(values) if text else pc.binary_length(values)

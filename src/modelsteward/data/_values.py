@@ -150,6 +150,9 @@ def category_counts(column: pa.ChunkedArray | pa.Array) -> CategoryCounts:
     if pa.types.is_dictionary(column.type):
         values, counts = dictionary_value_counts(column)
         names = pc.cast(values, pa.string()).to_pylist()
+        # Rows whose dictionary entry is itself null are missing values too (the
+        # column's null count holds only rows with a null index).
+        nulls += sum(int(n) for name, n in zip(names, counts, strict=True) if name is None)
     else:
         if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
             column = pc.cast(column, pa.string())
@@ -157,8 +160,6 @@ def category_counts(column: pa.ChunkedArray | pa.Array) -> CategoryCounts:
         counts = as_numpy(counted.field("counts")).astype(np.int64)
         names = counted.field("values").to_pylist()  # the distinct values only: few
     keep = np.array([name is not None for name in names], dtype=bool)
-    # Rows whose dictionary entry is itself null are missing values too.
-    nulls += int(counts[~keep].sum()) if pa.types.is_dictionary(column.type) else 0
     text = np.array([name for name in names if name is not None], dtype=str)
     # Chunks of a dictionary column may carry different dictionaries; the same text
     # can then be counted once per dictionary, so equal texts are summed here.

@@ -87,7 +87,7 @@ def drift(
     tests, the cut-off for distances). ``multivariate`` adds both multivariate views of
     :mod:`modelsteward.datadrift._multivariate` on a ``sample_size``-row sample of each
     side; ``domain_classifier=False`` keeps the PCA reconstruction view only, which
-    spares importing scikit-learn and fitting (about 3 s of CPU on a 1M x 50 run).
+    spares importing scikit-learn and fitting (about 2 s of CPU on a 1M x 50 run).
 
     >>> import numpy as np, pyarrow as pa
     >>> rng = np.random.default_rng(0)
