@@ -13,10 +13,12 @@
    This part runs in the bench's own interpreter, with numpy's CPU dispatch as it
    finds it; the table says which (run under ``NPY_DISABLE_CPU_FEATURES=...`` to
    compare).
-3. Page faults and system time of a whole run, from ``os.wait4``: through the CLI,
+3. Page faults and system time of a whole run, from ``os.wait4``, and the cyclic
+   garbage collections it ran before interpreter exit (all, and full ones): through the CLI,
    which sets glibc's allocator thresholds (:mod:`modelsteward.cli._memory`) and, on
-   AMD Zen 4, keeps numpy off its AVX-512 sort (:mod:`modelsteward.cli._cpu`), and
-   through a plain interpreter calling ``drift()``, which does neither.
+   AMD Zen 4, keeps numpy off its AVX-512 sort (:mod:`modelsteward.cli._cpu`) and pauses
+   the collector, and through a plain interpreter calling ``drift()``, which does none
+   of that.
 4. ``np.sort`` of 1M float64 in fresh interpreters: numpy's default dispatch, and the
    setting the CLI applies on Zen 4 (on other CPUs the two rows are the same).
 
@@ -29,6 +31,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -112,16 +115,37 @@ def _in_memory(folder: Path, repeats: int) -> dict[str, list[tuple[float, float]
     return results
 
 
-def _faults(code: str, folder: Path) -> tuple[float, int, float]:
+#: Counts the cyclic collections (all, full) and writes them to stderr at exit.
+GC_COUNT_CODE = (
+    "import atexit, gc, os, sys\n"
+    "_runs = [0, 0]\n"
+    "def _count(phase, info):\n"
+    "    if phase == 'start':\n"
+    "        _runs[0] += 1\n"
+    "        _runs[1] += info['generation'] == 2\n"
+    "gc.callbacks.append(_count)\n"
+    "atexit.register(lambda: print('gc', *_runs, file=sys.stderr))\n"
+)
+
+
+def _whole_run(code: str, folder: Path) -> tuple[float, int, float, str]:
+    """Wall seconds, page faults, system CPU seconds and ``"collections (full)"``."""
     args = [str(folder / "reference.parquet"), str(folder / "current.parquet")]
     start = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "import os\n" + code, *args], stdout=subprocess.DEVNULL
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
+    with tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", GC_COUNT_CODE + code, *args],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        err.seek(0)
+        lines = [line.split() for line in err if line.startswith("gc ")]
+    if status != 0 or not lines:
         raise SystemExit(f"error: the drift run exited with status {status}")
-    return time.perf_counter() - start, usage.ru_minflt, usage.ru_stime
+    collections, full = lines[-1][1:]
+    wall = time.perf_counter() - start
+    return wall, usage.ru_minflt, usage.ru_stime, f"{collections} ({full})"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -148,11 +172,15 @@ def main(argv: list[str] | None = None) -> int:
         walls = ", ".join(f"{w:.2f}" for w, _ in runs)
         cpus = ", ".join(f"{c:.2f}" for _, c in runs)
         print(f"| {name} | {walls} | {cpus} |")
-    print("\n| whole run | wall seconds | page faults | system CPU seconds |")
-    print("|---|---:|---:|---:|")
-    for name, code in (("`steward drift` (mallopt)", CLI_CODE), ("`drift()`, plain", PLAIN_CODE)):
-        wall, faults, system = _faults(code, folder)
-        print(f"| {name} | {wall:.2f} | {faults:,} | {system:.2f} |")
+    print(
+        "\n| whole run | wall seconds | page faults | system CPU seconds "
+        "| cyclic collections (full ones) |"
+    )
+    print("|---|---:|---:|---:|---:|")
+    runs = (("`steward drift` (the console script)", CLI_CODE), ("`drift()`, plain", PLAIN_CODE))
+    for name, code in runs:
+        wall, faults, system, collections = _whole_run(code, folder)
+        print(f"| {name} | {wall:.2f} | {faults:,} | {system:.2f} | {collections} |")
     print("\n| `np.sort`, 1M float64, best of 7 | milliseconds |")
     print("|---|---:|")
     print(f"| numpy's default dispatch | {_sort_ms('default'):.1f} |")

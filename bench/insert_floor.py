@@ -10,7 +10,9 @@ transactions, ``--rows`` in all, by id shape (random ``uuid4().hex`` or time-ord
 ``modelsteward.ids.uuid7_hex``):
 
 * SQLite (``sqlite3``, WAL, ``synchronous=NORMAL`` as the store sets it):
-  ``executemany`` into the table with both of its indexes, and with none. Reported as
+  ``executemany`` into the table as the store has it (both indexes, the foreign key to
+  ``models`` checked with ``PRAGMA foreign_keys=ON``), without the key, as a
+  ``WITHOUT ROWID`` table keyed by model and id, and with no index at all. Reported as
   CPU microseconds per row (the process's own CPU; SQLite runs in it).
 * PostgreSQL (psycopg ``COPY`` of CSV built before the clock starts, as the ingest path
   sends it), into the table with both indexes: ``prediction_id`` in the database's
@@ -64,17 +66,44 @@ def _rows(make_id: Callable[[], str], n: int, start: int) -> list[tuple[object, 
     ]
 
 
-def sqlite_us_per_row(shape: str, rows: int, batch: int, *, indexes: bool) -> float:
+#: SQLite table layouts: (label, foreign key to models, WITHOUT ROWID, secondary indexes).
+SQLITE_LAYOUTS = (
+    ("both indexes, foreign key to `models` (the store's table)", True, False, INDEXES),
+    ("both indexes, no foreign key", False, False, INDEXES),
+    ("`WITHOUT ROWID` keyed by (model, id), time index, foreign key", True, True, INDEXES[1:]),
+    ("no index, no foreign key", False, False, ()),
+)
+
+
+def sqlite_us_per_row(
+    shape: str,
+    rows: int,
+    batch: int,
+    *,
+    foreign_key: bool,
+    without_rowid: bool,
+    indexes: tuple[str, ...],
+) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         conn = sqlite3.connect(Path(tmp) / "floor.db", isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute(
-            "CREATE TABLE predictions (id INTEGER PRIMARY KEY, model_id INTEGER NOT NULL, "
-            "prediction_id VARCHAR(200) NOT NULL, timestamp TEXT NOT NULL, version TEXT, "
-            "prediction TEXT, score TEXT, latency_ms REAL, error BOOLEAN NOT NULL, segment TEXT)"
+        conn.execute(f"PRAGMA foreign_keys={'ON' if foreign_key else 'OFF'}")  # as the store
+        conn.execute("CREATE TABLE models (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
+        conn.execute("INSERT INTO models (name) VALUES ('m')")
+        references = " REFERENCES models (id) ON DELETE CASCADE" if foreign_key else ""
+        key, rowid = (
+            ("", ", PRIMARY KEY (model_id, prediction_id)) WITHOUT ROWID")
+            if without_rowid
+            else ("id INTEGER PRIMARY KEY, ", ")")
         )
-        for ddl in INDEXES if indexes else ():
+        conn.execute(
+            f"CREATE TABLE predictions ({key}model_id INTEGER NOT NULL{references}, "
+            "prediction_id VARCHAR(200) NOT NULL, timestamp TEXT NOT NULL, version TEXT, "
+            f"prediction TEXT, score TEXT, latency_ms REAL, error BOOLEAN NOT NULL, segment TEXT"
+            f"{rowid}"
+        )
+        for ddl in indexes:
             conn.execute(ddl)
         sql = f"INSERT INTO predictions ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
         make_id, cpu = _ids(shape), 0.0
@@ -153,12 +182,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("| SQLite `executemany` | random ids: µs CPU / row | ordered ids: µs CPU / row |")
     print("|---|---:|---:|")
-    for indexes in (True, False):
+    for label, foreign_key, without_rowid, indexes in SQLITE_LAYOUTS:
         cells = [
-            f"{sqlite_us_per_row(s, args.rows, args.batch, indexes=indexes):.2f}"
+            "{:.2f}".format(
+                sqlite_us_per_row(
+                    s,
+                    args.rows,
+                    args.batch,
+                    foreign_key=foreign_key,
+                    without_rowid=without_rowid,
+                    indexes=indexes,
+                )
+            )
             for s in ("random", "ordered")
         ]
-        label = "both indexes" if indexes else "no index"
         print(f"| {label} | {cells[0]} | {cells[1]} |")
     url = os.environ.get("STEWARD_TEST_POSTGRES_URL")
     if not url:

@@ -12,11 +12,11 @@ This changes the allocator of the CLI process only; the library never calls it.
 The same commands pause Python's cyclic garbage collector while they run
 (:func:`cycle_collector_paused`). The imports they trigger part-way through
 (scipy.stats and scikit-learn: hundreds of thousands of objects that live to the end)
-set off collection after collection over that growing graph: 399 in a default 1M x 50
-drift run, three of them full (``gc.callbacks``), 127 and one with the pause. What the
-block allocated is walked once more by the next collection after it; for the ``steward``
-command that is avoided too, as it freezes its objects before exiting (see
-:func:`modelsteward.cli.run`).
+set off collection after collection over that growing graph: 376 in a plain ``drift()``
+of the 1M x 50 bench tables, two of them full, against 134 and one through
+``steward drift`` (``python -m bench.drift_breakdown``). What the block allocated is
+walked once more by the next collection after it; for the ``steward`` command that is
+avoided too, as it freezes its objects before exiting (see :func:`modelsteward.cli.run`).
 """
 
 from __future__ import annotations
