@@ -42,45 +42,35 @@ def test_a_collector_already_off_stays_off() -> None:
         gc.enable()
 
 
-def test_steward_drift_runs_without_the_collector_and_gives_it_back(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("module", "function", "command"),
+    [
+        ("modelsteward.datadrift", "drift", ["drift", "{ref}", "{cur}", "--no-multivariate"]),
+        ("modelsteward.profiles", "profile_table", ["profile", "{ref}"]),
+    ],
+    ids=["drift", "profile"],
+)
+def test_data_commands_run_without_the_collector_and_give_it_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: str, function: str, command: list[str]
 ) -> None:
-    import modelsteward.datadrift
+    import importlib
+
     from modelsteward.cli import main
 
-    real = modelsteward.datadrift.drift
+    target = importlib.import_module(module)
+    real = getattr(target, function)
     seen: list[bool] = []
 
     def recording(*args: Any, **kwargs: Any) -> Any:
         seen.append(gc.isenabled())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(modelsteward.datadrift, "drift", recording)
+    monkeypatch.setattr(target, function, recording)
     rng = np.random.default_rng(0)
-    for name in ("ref", "cur"):
-        pq.write_table(pa.table({"x": rng.normal(size=200)}), tmp_path / f"{name}.parquet")
-    args = [str(tmp_path / "ref.parquet"), str(tmp_path / "cur.parquet"), "--no-multivariate"]
-    assert main(["drift", *args, "-q", "-f", "json", "-o", str(tmp_path / "out.json")]) == 0
-    assert seen == [False]
-    assert gc.isenabled()
-
-
-def test_steward_profile_runs_without_the_collector_and_gives_it_back(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import modelsteward.profiles
-    from modelsteward.cli import main
-
-    real = modelsteward.profiles.profile_table
-    seen: list[bool] = []
-
-    def recording(*args: Any, **kwargs: Any) -> Any:
-        seen.append(gc.isenabled())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(modelsteward.profiles, "profile_table", recording)
-    data = tmp_path / "data.parquet"
-    pq.write_table(pa.table({"x": np.random.default_rng(0).normal(size=200)}), data)
-    assert main(["profile", str(data), "-q", "-o", str(tmp_path / "p.json")]) == 0
+    paths = {name: str(tmp_path / f"{name}.parquet") for name in ("ref", "cur")}
+    for path in paths.values():
+        pq.write_table(pa.table({"x": rng.normal(size=200)}), path)
+    argv = [part.format(**paths) for part in command]
+    assert main([*argv, "-q", "-o", str(tmp_path / "out.json")]) == 0
     assert seen == [False]
     assert gc.isenabled()
